@@ -1,0 +1,1 @@
+"""The imperative shell of mentormeet: HTTP, WebSocket, storage and delivery."""

@@ -1,0 +1,59 @@
+"""Who is asking: the MPM's admin token or a participant's invite token."""
+
+from __future__ import annotations
+
+import hmac
+import time
+
+from aiohttp import web
+
+from analytics.events import Actor
+from server.config import Config
+from server.errors import json_error
+from server.tokens import InviteClaims, TokenError, verify_token
+
+__all__ = ["bearer_token", "check_invite", "is_admin", "require_admin", "require_session_access"]
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The token from ``Authorization: Bearer …``, if any."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def is_admin(config: Config, token: str) -> bool:
+    """Whether ``token`` is the admin token, compared in constant time."""
+    return hmac.compare_digest(token.encode(), config.admin_token.encode())
+
+
+def require_admin(config: Config, request: web.Request) -> None:
+    """Refuse the request unless it carries the admin token."""
+    token = bearer_token(request)
+    if token is None:
+        raise json_error(web.HTTPUnauthorized, "missing bearer token")
+    if not is_admin(config, token):
+        raise json_error(web.HTTPForbidden, "this needs the program manager's token")
+
+
+def check_invite(config: Config, token: str, session_id: str) -> InviteClaims:
+    """Verify an invite token for ``session_id``; raise :class:`TokenError` otherwise."""
+    claims = verify_token(config.secret, token, now=time.time())
+    if claims.session_id != session_id:
+        raise TokenError("this link is for another session", "wrong_session")
+    return claims
+
+
+def require_session_access(config: Config, request: web.Request, session_id: str) -> Actor:
+    """Let the MPM or a participant of ``session_id`` in; return who it is."""
+    token = bearer_token(request)
+    if token is None:
+        raise json_error(web.HTTPUnauthorized, "missing bearer token")
+    if is_admin(config, token):
+        return "mpm"
+    try:
+        return check_invite(config, token, session_id).role
+    except TokenError as error:
+        status = web.HTTPForbidden if error.reason == "wrong_session" else web.HTTPUnauthorized
+        raise json_error(status, str(error)) from None

@@ -1,0 +1,83 @@
+"""The shapes of what clients send: HTTP bodies and WebSocket messages.
+
+Decoding goes through msgspec, so a message either matches its schema exactly or is
+refused with an error that names the offending field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+__all__ = [
+    "ClientMessage",
+    "End",
+    "Hello",
+    "IceCandidate",
+    "PersonIn",
+    "ScheduleRequest",
+    "SessionDescription",
+    "Signal",
+    "decode_client_message",
+]
+
+Name = Annotated[str, Meta(min_length=1, max_length=80, pattern=r"\S")]
+Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+AgendaText = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+
+
+class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    email: Email | None = None
+
+
+class ScheduleRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of ``POST /api/sessions``."""
+
+    mentor: PersonIn
+    mentoree: PersonIn
+    scheduled_start: Annotated[datetime, Meta(tz=True)]
+    allotted_minutes: Annotated[int, Meta(ge=5, le=240)]
+    agenda: Annotated[list[AgendaText], Meta(max_length=30)] = []
+
+
+class SessionDescription(msgspec.Struct, forbid_unknown_fields=True):
+    type: Literal["offer", "answer", "rollback"]
+    sdp: Annotated[str, Meta(max_length=60_000)] = ""
+
+
+class IceCandidate(msgspec.Struct):
+    candidate: Annotated[str, Meta(max_length=1_000)]
+    sdpMid: str | None = None
+    sdpMLineIndex: int | None = None
+    usernameFragment: str | None = None
+
+
+class Hello(msgspec.Struct, tag="hello", forbid_unknown_fields=True):
+    """First message on a connection: who is joining, from which browser tab."""
+
+    token: Annotated[str, Meta(max_length=1_000)]
+    client_id: Annotated[str, Meta(min_length=8, max_length=64)]
+
+
+class Signal(msgspec.Struct, tag="signal", forbid_unknown_fields=True):
+    """A negotiation message for the other participant's browser."""
+
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+
+class End(msgspec.Struct, tag="end", forbid_unknown_fields=True):
+    """End the session for both participants."""
+
+
+ClientMessage = Hello | Signal | End
+_decoder = msgspec.json.Decoder(ClientMessage)
+
+
+def decode_client_message(raw: str | bytes) -> ClientMessage:
+    """Decode one WebSocket message; raise :class:`msgspec.DecodeError` if it is not valid."""
+    return _decoder.decode(raw)

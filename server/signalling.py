@@ -1,0 +1,242 @@
+"""The room hub: one WebSocket per participant for signalling and live state.
+
+A connection opens with ``hello`` (invite token and a per-tab client id). The hub admits
+one connection per role; the same tab reconnecting replaces its old connection (newest
+wins), anyone else finds the room full. After that the hub relays negotiation messages
+between the two browsers, whose call is peer-to-peer, and pushes the session's state to
+both whenever an event changes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from analytics.events import (
+    Event,
+    ParticipantJoined,
+    ParticipantLeft,
+    Role,
+    SessionEnded,
+    other_role,
+)
+from analytics.session import SessionState
+from server.config import Config
+from server.schemas import End, Hello, Signal, decode_client_message
+from server.sessions import SessionBook, UnknownSession
+from server.tokens import InviteClaims, TokenError, verify_token
+from server.views import live_state
+
+__all__ = ["MAX_MESSAGE_BYTES", "RoomHub"]
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024
+# Application close codes (4000-4999 are ours by RFC 6455).
+CLOSE_REFUSED = 4003
+CLOSE_REPLACED = 4009
+
+
+@dataclass(eq=False)
+class Connection:
+    """An admitted participant's WebSocket."""
+
+    ws: web.WebSocketResponse
+    claims: InviteClaims
+    client_id: str
+
+    @property
+    def session_id(self) -> str:
+        return self.claims.session_id
+
+    @property
+    def role(self) -> Role:
+        return self.claims.role
+
+
+async def send(ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
+    """Send a JSON message unless the socket is already closing."""
+    if not ws.closed:
+        try:
+            await ws.send_str(msgspec.json.encode(message).decode())
+        except ConnectionError:
+            log.debug("peer went away while we were sending")
+
+
+async def send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
+    """Tell the client what it did wrong, in a code for programs and words for people."""
+    await send(ws, {"type": "error", "code": code, "message": message})
+
+
+class RoomHub:
+    """Every open room and the connections in it."""
+
+    def __init__(self, config: Config, book: SessionBook) -> None:
+        self._config = config
+        self._book = book
+        self._rooms: defaultdict[str, dict[Role, Connection]] = defaultdict(dict)
+        self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        self._background: set[asyncio.Task[None]] = set()
+
+    def present_roles(self, session_id: str) -> set[Role]:
+        """Roles with an open connection in this room right now."""
+        return set(self._rooms.get(session_id, {}))
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        """Serve one participant's WebSocket until it closes."""
+        ws = web.WebSocketResponse(
+            heartbeat=self._config.heartbeat_seconds, max_msg_size=MAX_MESSAGE_BYTES
+        )
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        connection: Connection | None = None
+        try:
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    if frame.type == WSMsgType.ERROR:
+                        break
+                    await send_error(ws, "invalid_message", "messages must be JSON text")
+                    continue
+                try:
+                    message = decode_client_message(frame.data)
+                except msgspec.DecodeError as error:
+                    await send_error(ws, "invalid_message", str(error))
+                    continue
+                if connection is None:
+                    connection = await self._admit(ws, message)
+                else:
+                    await self._dispatch(connection, message)
+        finally:
+            if connection is not None:
+                await self._leave(connection)
+        return ws
+
+    async def _admit(self, ws: web.WebSocketResponse, message: Any) -> Connection | None:
+        if not isinstance(message, Hello):
+            await send_error(ws, "not_joined", "send hello with your invite token first")
+            return None
+        try:
+            claims = verify_token(self._config.secret, message.token, now=time.time())
+            state = await self._book.get(claims.session_id)
+        except TokenError as error:
+            await self._refuse(ws, "unauthorized", str(error))
+            return None
+        except UnknownSession:
+            await self._refuse(ws, "unknown_session", "this session does not exist")
+            return None
+        if state.status == "ended":
+            await send(ws, {"type": "state", "session": live_state(state)})
+            await self._refuse(ws, "session_ended", "this session has already ended")
+            return None
+
+        connection = Connection(ws=ws, claims=claims, client_id=message.client_id)
+        async with self._book.lock(claims.session_id):
+            room = self._rooms[claims.session_id]
+            previous = room.get(claims.role)
+            if previous is not None and previous.client_id != message.client_id:
+                await self._refuse(
+                    ws,
+                    "room_full",
+                    f"the {claims.role} is already in this room from another window",
+                )
+                return None
+            room[claims.role] = connection
+            if previous is not None:
+                await self._record(claims.session_id, ParticipantLeft, claims.role)
+            state = await self._record(claims.session_id, ParticipantJoined, claims.role)
+            await send(
+                ws,
+                {
+                    "type": "welcome",
+                    "role": claims.role,
+                    # Perfect negotiation needs exactly one polite peer.
+                    "polite": claims.role == "mentoree",
+                    "ice_servers": list(self._config.ice_servers),
+                    "session": live_state(state),
+                },
+            )
+            peer = room.get(other_role(claims.role))
+            if peer is not None:
+                await send(peer.ws, {"type": "peer", "event": "joined"})
+            await self._broadcast_state(state)
+        if previous is not None:
+            self._in_background(self._close_replaced(previous))
+        return connection
+
+    async def _refuse(self, ws: web.WebSocketResponse, code: str, message: str) -> None:
+        await send_error(ws, code, message)
+        self._in_background(ws.close(code=CLOSE_REFUSED, message=code.encode()))
+
+    async def _close_replaced(self, connection: Connection) -> None:
+        await send_error(connection.ws, "replaced", "you joined this room from a newer window")
+        await connection.ws.close(code=CLOSE_REPLACED, message=b"replaced")
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _dispatch(self, connection: Connection, message: Any) -> None:
+        if connection.claims.expires_at <= time.time():
+            await self._refuse(connection.ws, "unauthorized", "this invite link has expired")
+            return
+        match message:
+            case Signal():
+                peer = self._rooms[connection.session_id].get(other_role(connection.role))
+                if peer is not None:
+                    relayed = msgspec.to_builtins(message, order="deterministic")
+                    await send(peer.ws, relayed)
+            case End():
+                async with self._book.lock(connection.session_id):
+                    state = await self._book.record(
+                        connection.session_id,
+                        SessionEnded(
+                            at=time.time(), actor=connection.role, reason="ended_by_participant"
+                        ),
+                    )
+                    await self._broadcast_state(state)
+            case Hello():
+                await send_error(connection.ws, "already_joined", "this connection has joined")
+
+    async def _leave(self, connection: Connection) -> None:
+        async with self._book.lock(connection.session_id):
+            room = self._rooms.get(connection.session_id, {})
+            if room.get(connection.role) is not connection:
+                return  # replaced by a newer connection, which already recorded the change
+            del room[connection.role]
+            if not room:
+                del self._rooms[connection.session_id]
+            state = await self._book.get(connection.session_id)
+            if state.status == "ended":
+                return
+            state = await self._record(connection.session_id, ParticipantLeft, connection.role)
+            peer = room.get(other_role(connection.role))
+            if peer is not None:
+                await send(peer.ws, {"type": "peer", "event": "left"})
+            await self._broadcast_state(state)
+
+    async def _record(
+        self, session_id: str, event_type: type[ParticipantJoined | ParticipantLeft], role: Role
+    ) -> SessionState:
+        event: Event = event_type(at=time.time(), actor=role, role=role)
+        return await self._book.record(session_id, event)
+
+    async def _broadcast_state(self, state: SessionState) -> None:
+        message = {"type": "state", "session": live_state(state)}
+        for connection in list(self._rooms.get(state.session_id, {}).values()):
+            await send(connection.ws, message)
+
+    async def close(self) -> None:
+        """Close every WebSocket (server going away) and wait for background work."""
+        for ws in list(self._sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)

@@ -1,0 +1,135 @@
+"""The event store: an append-only log of events per session, kept in SQLite.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` so that an event is on disk before
+:meth:`SqliteEventStore.append` returns: whatever a client was told has happened
+survives a crash. All database work runs on one dedicated thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import msgspec
+
+from analytics.events import EVENT_TYPES, Event
+
+__all__ = ["EventStore", "SqliteEventStore", "decode_event", "encode_event"]
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at REAL NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_type ON events (type, at);
+"""
+
+
+def encode_event(event: Event) -> tuple[str, str, float, str]:
+    """Split an event into the store's columns: type, actor, time and JSON payload."""
+    fields = msgspec.to_builtins(event)
+    del fields["at"], fields["actor"]
+    return event.type, event.actor, event.at, msgspec.json.encode(fields).decode()
+
+
+def decode_event(type_: str, actor: str, at: float, payload: str) -> Event:
+    """Rebuild an event from the store's columns."""
+    fields = msgspec.json.decode(payload)
+    return msgspec.convert({**fields, "at": at, "actor": actor}, EVENT_TYPES[type_])
+
+
+class EventStore(Protocol):
+    """What the server needs from a store; SQLite is the embedded implementation."""
+
+    async def append(self, session_id: str, event: Event) -> int: ...
+    async def events(self, session_id: str) -> list[Event]: ...
+    async def session_ids(self) -> list[str]: ...
+    async def close(self) -> None: ...
+
+
+class SqliteEventStore:
+    """An :class:`EventStore` in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
+        self._path = path
+        self._db: sqlite3.Connection | None = None
+
+    async def open(self) -> SqliteEventStore:
+        """Open (and if needed create) the database."""
+        await self._run(self._open)
+        return self
+
+    def _open(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(_SCHEMA)
+        self._db = db
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    @property
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("the event store is not open")
+        return self._db
+
+    async def append(self, session_id: str, event: Event) -> int:
+        """Append ``event`` to the session's log; return its sequence number (from 1)."""
+        columns = encode_event(event)
+
+        def write() -> int:
+            db = self._connection
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                (last,) = db.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?",
+                    (session_id,),
+                ).fetchone()
+                db.execute(
+                    "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
+                    (session_id, last + 1, *columns),
+                )
+            return last + 1
+
+        return await self._run(write)
+
+    async def events(self, session_id: str) -> list[Event]:
+        """All events of a session in order; empty if there is no such session."""
+        rows = await self._run(
+            lambda: self._connection.execute(
+                "SELECT type, actor, at, payload FROM events WHERE session_id = ? ORDER BY seq",
+                (session_id,),
+            ).fetchall()
+        )
+        return [decode_event(*row) for row in rows]
+
+    async def session_ids(self) -> list[str]:
+        """Ids of every scheduled session, most recently scheduled first."""
+        rows = await self._run(
+            lambda: self._connection.execute(
+                "SELECT session_id FROM events WHERE type = 'session_scheduled' ORDER BY at DESC"
+            ).fetchall()
+        )
+        return [session_id for (session_id,) in rows]
+
+    async def close(self) -> None:
+        """Close the database and its thread."""
+        if self._db is not None:
+            await self._run(self._connection.close)
+            self._db = None
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,129 @@
+"""Fixtures for end-to-end tests: a real server process and real headless Chromium.
+
+Chromium is Debian's, driven by Playwright. Outside CI a machine without it skips these
+tests; in CI (``CI=true``) a missing browser is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+ADMIN_TOKEN = "e2e-admin-token"
+
+CHROMIUM_ARGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    # Both pages run on one machine: let them see each other's real host candidates.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    # The machine has no internet; keep Chromium from trying.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+]
+
+
+def chromium_executable() -> str:
+    """Debian's Chromium, or skip (fail in CI) when it is not installed."""
+    path = os.environ.get("MENTORMEET_CHROMIUM") or shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed, and CI must run the end-to-end tests")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    """A ``mentormeet serve`` process on loopback."""
+
+    base_url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+    def api(self, method: str, path: str, body: Any = None, token: str = ADMIN_TOKEN) -> Any:
+        request = urllib.request.Request(
+            self.base_url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+
+def start_server(data_dir: Path, log_path: Path) -> RunningServer:
+    """Start the server and wait until it answers; fail with its log if it does not."""
+    port = free_port()
+    environ = {**os.environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN}
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir", data_dir],
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            urllib.request.urlopen(base_url + "/", timeout=1).close()
+            return RunningServer(base_url=base_url, data_dir=data_dir, process=process)
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail(f"server did not start:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    running = start_server(tmp_path / "data", tmp_path / "server.log")
+    yield running
+    running.process.terminate()
+    try:
+        assert running.process.wait(timeout=10) == 0, "server did not shut down cleanly"
+    finally:
+        running.process.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    return chromium_executable()
+
+
+@pytest.fixture(scope="session")
+def playwright(chromium: str) -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

@@ -1,0 +1,1 @@
+"""Page templates and static files, shipped as package data."""
