@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 
 Role = Literal["mentor", "mentoree"]
 Actor = Literal["mentor", "mentoree", "mpm", "system"]
+EndReason = Literal["ended_by_participant", "room_empty", "hard_maximum"]
 ROLES: tuple[Role, Role] = ("mentor", "mentoree")
 
 
@@ -26,6 +27,14 @@ class Person:
 
     name: str
     email: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaDraftItem:
+    """An agenda item as written before the meeting, with an optional time budget."""
+
+    text: str
+    minutes: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +56,7 @@ class SessionScheduled(Event):
     mentoree: Person
     scheduled_start: float
     allotted_minutes: int
-    agenda: tuple[str, ...] = ()
+    agenda: tuple[AgendaDraftItem, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,13 +76,84 @@ class ParticipantLeft(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AgendaSet(Event):
+    """The agenda was written or rewritten before the start (replaces all items)."""
+
+    type: ClassVar[str] = "agenda_set"
+    items: tuple[AgendaDraftItem, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaItemAdded(Event):
+    """An item that came up during the meeting was added at the end of the agenda."""
+
+    type: ClassVar[str] = "agenda_item_added"
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaItemChecked(Event):
+    """An agenda item was covered."""
+
+    type: ClassVar[str] = "agenda_item_checked"
+    item_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaItemUnchecked(Event):
+    """An agenda item turned out not to be covered after all."""
+
+    type: ClassVar[str] = "agenda_item_unchecked"
+    item_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteAdded(Event):
+    """The short note on an agenda item was written or changed."""
+
+    type: ClassVar[str] = "note_added"
+    item_id: int
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeakingChanged(Event):
+    """A participant's browser heard them start or stop talking (no audio leaves it)."""
+
+    type: ClassVar[str] = "speaking"
+    role: Role
+    speaking: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class WarningSent(Event):
+    """Both participants were told how many minutes are left (0: time is up)."""
+
+    type: ClassVar[str] = "warning_sent"
+    minutes_left: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class SessionEnded(Event):
     """The meeting is over; ``actor`` tells who ended it."""
 
     type: ClassVar[str] = "session_ended"
-    reason: Literal["ended_by_participant", "room_empty", "hard_maximum"]
+    reason: EndReason
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type: cls for cls in (SessionScheduled, ParticipantJoined, ParticipantLeft, SessionEnded)
+    cls.type: cls
+    for cls in (
+        SessionScheduled,
+        ParticipantJoined,
+        ParticipantLeft,
+        AgendaSet,
+        AgendaItemAdded,
+        AgendaItemChecked,
+        AgendaItemUnchecked,
+        NoteAdded,
+        SpeakingChanged,
+        WarningSent,
+        SessionEnded,
+    )
 }

@@ -1,4 +1,8 @@
-"""A session's state as a fold over its events."""
+"""A session's state as a fold over its events.
+
+``apply`` handles presence and the session clock itself and hands the agenda and talk
+time to their own modules, so that each concern stays small and testable on its own.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import Literal
 
+from analytics import agenda as agenda_
+from analytics.agenda import Agenda
 from analytics.events import (
+    ROLES,
     Event,
     ParticipantJoined,
     ParticipantLeft,
@@ -15,7 +22,10 @@ from analytics.events import (
     Role,
     SessionEnded,
     SessionScheduled,
+    SpeakingChanged,
+    WarningSent,
 )
+from analytics.talk import Talk, start_speaking, stop_speaking
 
 Status = Literal["scheduled", "live", "ended"]
 
@@ -30,6 +40,14 @@ class Presence:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Pause:
+    """A stretch after the start in which one or both participants were missing."""
+
+    start: float
+    end: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class SessionState:
     """Everything known about one session at a point in its event stream."""
 
@@ -38,14 +56,17 @@ class SessionState:
     mentoree: Person
     scheduled_start: float
     allotted_minutes: int
-    agenda: tuple[str, ...] = ()
-    presence: dict[Role, Presence] = field(
-        default_factory=lambda: {"mentor": Presence(), "mentoree": Presence()}
-    )
+    agenda: Agenda = field(default_factory=Agenda)
+    presence: dict[Role, Presence] = field(default_factory=lambda: dict.fromkeys(ROLES, Presence()))
+    talk: dict[Role, Talk] = field(default_factory=lambda: dict.fromkeys(ROLES, Talk()))
     started_at: float | None = None
     ended_at: float | None = None
     ended_by: str | None = None
     end_reason: str | None = None
+    pauses: tuple[Pause, ...] = ()
+    # When the last participant left a started session, while it stays empty.
+    emptied_at: float | None = None
+    warnings_sent: frozenset[int] = frozenset()
 
     @property
     def status(self) -> Status:
@@ -65,6 +86,11 @@ class SessionState:
         """Both participants are in the room right now."""
         return all(p.present for p in self.presence.values())
 
+    @property
+    def paused(self) -> bool:
+        """The session has started and someone is missing right now."""
+        return bool(self.pauses) and self.pauses[-1].end is None
+
 
 def start(event: SessionScheduled) -> SessionState:
     """The state of a session right after it was scheduled."""
@@ -74,7 +100,65 @@ def start(event: SessionScheduled) -> SessionState:
         mentoree=event.mentoree,
         scheduled_start=event.scheduled_start,
         allotted_minutes=event.allotted_minutes,
-        agenda=event.agenda,
+        agenda=Agenda(items=agenda_.from_draft(event.agenda)),
+    )
+
+
+def _joined(state: SessionState, role: Role, at: float) -> SessionState:
+    before = state.presence[role]
+    presence = {
+        **state.presence,
+        role: Presence(present=True, joins=before.joins + 1, last_joined_at=at),
+    }
+    state = replace(state, presence=presence, emptied_at=None)
+    if state.started_at is None and state.everyone_present:
+        # Whoever was already talking starts counting now, not before the start.
+        talk = {
+            r: replace(t, speaking_since=at) if t.speaking_since else t
+            for r, t in state.talk.items()
+        }
+        return replace(
+            state, started_at=at, talk=talk, agenda=agenda_.start_timing(state.agenda, at)
+        )
+    if state.paused and state.everyone_present:
+        return replace(state, pauses=(*state.pauses[:-1], replace(state.pauses[-1], end=at)))
+    return state
+
+
+def _left(state: SessionState, role: Role, at: float) -> SessionState:
+    presence = {**state.presence, role: replace(state.presence[role], present=False)}
+    talk = {**state.talk, role: _stop_talking(state, state.talk[role], at)}
+    state = replace(state, presence=presence, talk=talk)
+    if state.started_at is None:
+        return state
+    if not state.paused:
+        state = replace(state, pauses=(*state.pauses, Pause(start=at)))
+    if not any(p.present for p in presence.values()):
+        state = replace(state, emptied_at=at)
+    return state
+
+
+def _stop_talking(state: SessionState, talk: Talk, at: float) -> Talk:
+    # Before the start nothing counts, so a stretch is dropped rather than booked.
+    return stop_speaking(talk, at) if state.started_at is not None else Talk()
+
+
+def _ended(state: SessionState, event: SessionEnded) -> SessionState:
+    at = event.at
+    presence = {role: replace(p, present=False) for role, p in state.presence.items()}
+    talk = {role: _stop_talking(state, t, at) for role, t in state.talk.items()}
+    pauses = state.pauses
+    if state.paused:
+        pauses = (*pauses[:-1], replace(pauses[-1], end=at))
+    return replace(
+        state,
+        presence=presence,
+        talk=talk,
+        pauses=pauses,
+        agenda=agenda_.stop_timing(state.agenda, at),
+        ended_at=at,
+        ended_by=event.actor,
+        end_reason=event.reason,
     )
 
 
@@ -84,23 +168,19 @@ def apply(state: SessionState, event: Event) -> SessionState:
         return state
     match event:
         case ParticipantJoined(role=role, at=at):
-            before = state.presence[role]
-            presence = {
-                **state.presence,
-                role: Presence(present=True, joins=before.joins + 1, last_joined_at=at),
-            }
-            state = replace(state, presence=presence)
-            if state.started_at is None and state.everyone_present:
-                state = replace(state, started_at=at)
-            return state
-        case ParticipantLeft(role=role):
-            presence = {**state.presence, role: replace(state.presence[role], present=False)}
-            return replace(state, presence=presence)
-        case SessionEnded(at=at, actor=actor, reason=reason):
-            presence = {role: replace(p, present=False) for role, p in state.presence.items()}
-            return replace(state, presence=presence, ended_at=at, ended_by=actor, end_reason=reason)
+            return _joined(state, role, at)
+        case ParticipantLeft(role=role, at=at):
+            return _left(state, role, at)
+        case SpeakingChanged(role=role, speaking=speaking, at=at):
+            talk = state.talk[role]
+            talk = start_speaking(talk, at) if speaking else _stop_talking(state, talk, at)
+            return replace(state, talk={**state.talk, role: talk})
+        case WarningSent(minutes_left=minutes):
+            return replace(state, warnings_sent=state.warnings_sent | {minutes})
+        case SessionEnded():
+            return _ended(state, event)
         case _:
-            return state
+            return replace(state, agenda=agenda_.apply(state.agenda, event))
 
 
 def fold(events: Iterable[Event]) -> SessionState:

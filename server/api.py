@@ -9,12 +9,14 @@ from typing import TypeVar
 import msgspec
 from aiohttp import web
 
-from analytics.events import ROLES, Person, SessionScheduled
+from analytics import rules
+from analytics.events import ROLES, AgendaDraftItem, Person, SessionScheduled
+from analytics.session import SessionState
 from server.auth import require_admin, require_session_access
 from server.config import Config
 from server.errors import json_error
 from server.keys import BOOK, CONFIG
-from server.schemas import ScheduleRequest
+from server.schemas import AgendaRequest, ScheduleRequest
 from server.sessions import UnknownSession
 from server.tokens import InviteClaims, issue_token
 from server.views import live_state
@@ -54,7 +56,7 @@ async def schedule_session(request: web.Request) -> web.Response:
         mentoree=Person(name=body.mentoree.name.strip(), email=body.mentoree.email),
         scheduled_start=body.scheduled_start.timestamp(),
         allotted_minutes=body.allotted_minutes,
-        agenda=tuple(item.strip() for item in body.agenda),
+        agenda=tuple(AgendaDraftItem(text=item.strip()) for item in body.agenda),
     )
     state = await request.app[BOOK].schedule(event)
     expires_at = event.scheduled_start + event.allotted_minutes * 60 + config.link_validity_seconds
@@ -64,22 +66,57 @@ async def schedule_session(request: web.Request) -> web.Response:
         )
         for role in ROLES
     }
-    return web.json_response({**live_state(state), "links": links}, status=201)
+    return web.json_response({**live_state(state, time.time()), "links": links}, status=201)
 
 
 @routes.get("/api/sessions")
 async def list_sessions(request: web.Request) -> web.Response:
     require_admin(request.app[CONFIG], request)
     states = await request.app[BOOK].all()
-    return web.json_response({"sessions": [live_state(state) for state in states]})
+    now = time.time()
+    return web.json_response({"sessions": [live_state(state, now) for state in states]})
+
+
+async def session_or_404(request: web.Request, session_id: str) -> SessionState:
+    """The session's state, or a 404 that says so."""
+    try:
+        return await request.app[BOOK].get(session_id)
+    except UnknownSession:
+        raise json_error(web.HTTPNotFound, "no such session") from None
 
 
 @routes.get("/api/sessions/{session_id}")
 async def get_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     require_session_access(request.app[CONFIG], request, session_id)
-    try:
-        state = await request.app[BOOK].get(session_id)
-    except UnknownSession:
-        raise json_error(web.HTTPNotFound, "no such session") from None
-    return web.json_response(live_state(state))
+    state = await session_or_404(request, session_id)
+    return web.json_response(live_state(state, time.time()))
+
+
+# How a refused request maps onto HTTP.
+REJECTION_STATUS: dict[str, type[web.HTTPError]] = {
+    "forbidden": web.HTTPForbidden,
+    "session_ended": web.HTTPConflict,
+    "session_started": web.HTTPConflict,
+}
+
+
+@routes.put("/api/sessions/{session_id}/agenda")
+async def set_agenda(request: web.Request) -> web.Response:
+    """The mentoree sends (or resends) the agenda before the meeting."""
+    session_id = request.match_info["session_id"]
+    actor = require_session_access(request.app[CONFIG], request, session_id)
+    body = await decode_body(request, AgendaRequest)
+    draft = tuple(
+        AgendaDraftItem(text=item.text.strip(), minutes=item.minutes) for item in body.items
+    )
+    book = request.app[BOOK]
+    async with book.lock(session_id):
+        state = await session_or_404(request, session_id)
+        try:
+            event = rules.set_agenda(state, actor, draft, time.time())
+        except rules.Rejected as refusal:
+            status = REJECTION_STATUS.get(refusal.code, web.HTTPBadRequest)
+            raise json_error(status, refusal.message) from None
+        state = await book.record(session_id, event)
+    return web.json_response(live_state(state, time.time()))

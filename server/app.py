@@ -13,10 +13,11 @@ from aiohttp.abc import AbstractAccessLogger
 from server import api, pages
 from server.config import Config
 from server.errors import api_errors
-from server.keys import BOOK, CONFIG, HUB, STORE, TEMPLATES
+from server.keys import BOOK, CONFIG, HUB, STORE, TEMPLATES, TIMEKEEPER
 from server.sessions import SessionBook
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
+from server.timekeeper import Timekeeper
 
 __all__ = ["make_app"]
 
@@ -73,10 +74,15 @@ def make_app(config: Config) -> web.Application:
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = await SqliteEventStore(config.database_path).open()
-        app[STORE] = store
-        app[BOOK] = SessionBook(store)
-        app[HUB] = RoomHub(config, app[BOOK])
+        book = SessionBook(store)
+        app[STORE], app[BOOK] = store, book
+        app[HUB] = RoomHub(config, book)
+        app[TIMEKEEPER] = Timekeeper(book, config.clock)
+        book.add_listener(app[HUB].on_recorded)
+        book.add_listener(app[TIMEKEEPER].on_recorded)
+        await app[TIMEKEEPER].resume()
         yield
+        await app[TIMEKEEPER].close()
         await store.close()
 
     async def close_rooms(app: web.Application) -> None:

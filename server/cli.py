@@ -33,9 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mentormeet: {error}", file=sys.stderr)
         return 2
     print(f"mentormeet serving on {config.base_url}", flush=True)
-    where = (
-        f" (stored in {config.data_dir / 'admin_token'})" if config.admin_token_generated else ""
-    )
+    where = f" (token kept in {config.admin_token_file})" if config.admin_token_file else ""
     print(f"MPM dashboard: {config.base_url}/mpm#token={config.admin_token}{where}", flush=True)
     run(config)
     return 0

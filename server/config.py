@@ -6,9 +6,11 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from analytics.clock import ClockPolicy
 
 __all__ = ["Config", "ConfigError", "load_config"]
 
@@ -31,6 +33,7 @@ class Config:
     # Invite links stay valid this long after the scheduled end of their session.
     link_validity_seconds: float = 14 * 24 * 3600
     heartbeat_seconds: float = 10.0
+    clock: ClockPolicy = field(default_factory=ClockPolicy)
     # Where the admin token is kept when it was not given in the environment.
     admin_token_file: Path | None = None
 
@@ -74,6 +77,28 @@ def _parse_ice_servers(text: str) -> tuple[Mapping[str, Any], ...]:
     return tuple(servers)
 
 
+def _minutes(environ: Mapping[str, str], name: str, default: float) -> float:
+    text = environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of minutes, not {text!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} cannot be negative")
+    return value
+
+
+def _clock_policy(environ: Mapping[str, str]) -> ClockPolicy:
+    default = ClockPolicy()
+    grace = _minutes(
+        environ, "MENTORMEET_EMPTY_ROOM_GRACE_MINUTES", default.empty_room_grace_seconds / 60
+    )
+    overrun = _minutes(environ, "MENTORMEET_OVERRUN_LIMIT_MINUTES", default.overrun_limit_minutes)
+    return ClockPolicy(empty_room_grace_seconds=grace * 60, overrun_limit_minutes=overrun)
+
+
 def load_config(
     *,
     host: str = "127.0.0.1",
@@ -97,5 +122,6 @@ def load_config(
         secret=secret.encode(),
         public_url=environ.get("MENTORMEET_PUBLIC_URL") or None,
         ice_servers=_parse_ice_servers(environ.get("MENTORMEET_ICE_SERVERS", "[]")),
+        clock=_clock_policy(environ),
         admin_token_file=admin_token_file,
     )

@@ -14,10 +14,11 @@ from server.store import EventStore
 if TYPE_CHECKING:
     pass
 
-__all__ = ["BOOK", "CONFIG", "HUB", "STORE", "TEMPLATES"]
+__all__ = ["BOOK", "CONFIG", "HUB", "STORE", "TEMPLATES", "TIMEKEEPER"]
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", EventStore)
 BOOK = web.AppKey("book", SessionBook)
 HUB = web.AppKey("hub", "RoomHub")
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+TIMEKEEPER = web.AppKey("timekeeper", "Timekeeper")

@@ -13,6 +13,12 @@ import msgspec
 from msgspec import Meta
 
 __all__ = [
+    "MAX_AGENDA_ITEMS",
+    "AgendaAdd",
+    "AgendaCheck",
+    "AgendaItemIn",
+    "AgendaNote",
+    "AgendaRequest",
     "ClientMessage",
     "End",
     "Hello",
@@ -21,12 +27,16 @@ __all__ = [
     "ScheduleRequest",
     "SessionDescription",
     "Signal",
+    "Speaking",
     "decode_client_message",
 ]
 
 Name = Annotated[str, Meta(min_length=1, max_length=80, pattern=r"\S")]
 Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
 AgendaText = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+NoteText = Annotated[str, Meta(max_length=500)]
+ItemId = Annotated[int, Meta(ge=1)]
+MAX_AGENDA_ITEMS = 30
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -40,16 +50,27 @@ class ScheduleRequest(msgspec.Struct, forbid_unknown_fields=True):
     mentor: PersonIn
     mentoree: PersonIn
     scheduled_start: Annotated[datetime, Meta(tz=True)]
-    allotted_minutes: Annotated[int, Meta(ge=5, le=240)]
-    agenda: Annotated[list[AgendaText], Meta(max_length=30)] = []
+    allotted_minutes: Annotated[int, Meta(ge=1, le=240)]
+    agenda: Annotated[list[AgendaText], Meta(max_length=MAX_AGENDA_ITEMS)] = []
 
 
-class SessionDescription(msgspec.Struct, forbid_unknown_fields=True):
+class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    text: AgendaText
+    minutes: Annotated[int, Meta(ge=1, le=240)] | None = None
+
+
+class AgendaRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of ``PUT /api/sessions/{id}/agenda``."""
+
+    items: Annotated[list[AgendaItemIn], Meta(max_length=MAX_AGENDA_ITEMS)]
+
+
+class SessionDescription(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     type: Literal["offer", "answer", "rollback"]
     sdp: Annotated[str, Meta(max_length=60_000)] = ""
 
 
-class IceCandidate(msgspec.Struct):
+class IceCandidate(msgspec.Struct, omit_defaults=True):
     candidate: Annotated[str, Meta(max_length=1_000)]
     sdpMid: str | None = None
     sdpMLineIndex: int | None = None
@@ -63,7 +84,7 @@ class Hello(msgspec.Struct, tag="hello", forbid_unknown_fields=True):
     client_id: Annotated[str, Meta(min_length=8, max_length=64)]
 
 
-class Signal(msgspec.Struct, tag="signal", forbid_unknown_fields=True):
+class Signal(msgspec.Struct, tag="signal", forbid_unknown_fields=True, omit_defaults=True):
     """A negotiation message for the other participant's browser."""
 
     description: SessionDescription | None = None
@@ -74,7 +95,33 @@ class End(msgspec.Struct, tag="end", forbid_unknown_fields=True):
     """End the session for both participants."""
 
 
-ClientMessage = Hello | Signal | End
+class AgendaCheck(msgspec.Struct, tag="agenda_check", forbid_unknown_fields=True):
+    """Mark an agenda item done or not done."""
+
+    item_id: ItemId
+    done: bool
+
+
+class AgendaNote(msgspec.Struct, tag="agenda_note", forbid_unknown_fields=True):
+    """Write the note on an agenda item."""
+
+    item_id: ItemId
+    note: NoteText
+
+
+class AgendaAdd(msgspec.Struct, tag="agenda_add", forbid_unknown_fields=True):
+    """Add an item that came up during the meeting."""
+
+    text: AgendaText
+
+
+class Speaking(msgspec.Struct, tag="speaking", forbid_unknown_fields=True):
+    """The browser heard its participant start or stop talking."""
+
+    speaking: bool
+
+
+ClientMessage = Hello | Signal | End | AgendaCheck | AgendaNote | AgendaAdd | Speaking
 _decoder = msgspec.json.Decoder(ClientMessage)
 
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 from analytics.events import Event, SessionScheduled
 from analytics.session import SessionState, apply, fold, start
 from server.store import EventStore
 
-__all__ = ["SessionBook", "UnknownSession"]
+__all__ = ["Listener", "SessionBook", "UnknownSession"]
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[SessionState, Event], Awaitable[None]]
 
 
 class UnknownSession(LookupError):
@@ -27,6 +33,11 @@ class SessionBook:
         self._store = store
         self._states: dict[str, SessionState] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._listeners: list[Listener] = []
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(state, event)`` after every recorded event, in order, under the lock."""
+        self._listeners.append(listener)
 
     def lock(self, session_id: str) -> asyncio.Lock:
         """The lock that serialises changes to one session."""
@@ -53,6 +64,12 @@ class SessionBook:
         state = await self.get(session_id)
         await self._store.append(session_id, event)
         state = self._states[session_id] = apply(state, event)
+        for listener in self._listeners:
+            try:
+                await listener(state, event)
+            except Exception:
+                # The event is stored; a listener's failure must not undo or hide that.
+                log.exception("listener failed after %s in session %s", event.type, session_id)
         return state
 
     async def all(self) -> list[SessionState]:

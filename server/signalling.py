@@ -14,23 +14,37 @@ import logging
 import time
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from analytics import rules
 from analytics.events import (
     Event,
     ParticipantJoined,
     ParticipantLeft,
     Role,
     SessionEnded,
+    SpeakingChanged,
     other_role,
 )
 from analytics.session import SessionState
 from server.config import Config
-from server.schemas import End, Hello, Signal, decode_client_message
+from server.schemas import (
+    MAX_AGENDA_ITEMS,
+    AgendaAdd,
+    AgendaCheck,
+    AgendaNote,
+    ClientMessage,
+    End,
+    Hello,
+    Signal,
+    Speaking,
+    decode_client_message,
+)
 from server.sessions import SessionBook, UnknownSession
 from server.tokens import InviteClaims, TokenError, verify_token
 from server.views import live_state
@@ -116,10 +130,12 @@ class RoomHub:
                     await self._dispatch(connection, message)
         finally:
             if connection is not None:
-                await self._leave(connection)
+                # The handler is cancelled when the client goes away (aiohttp's
+                # handler_cancellation); a cancelled leave would be stored but never applied.
+                await asyncio.shield(self._in_background(self._leave(connection)))
         return ws
 
-    async def _admit(self, ws: web.WebSocketResponse, message: Any) -> Connection | None:
+    async def _admit(self, ws: web.WebSocketResponse, message: ClientMessage) -> Connection | None:
         if not isinstance(message, Hello):
             await send_error(ws, "not_joined", "send hello with your invite token first")
             return None
@@ -133,7 +149,7 @@ class RoomHub:
             await self._refuse(ws, "unknown_session", "this session does not exist")
             return None
         if state.status == "ended":
-            await send(ws, {"type": "state", "session": live_state(state)})
+            await send(ws, {"type": "state", "session": live_state(state, time.time())})
             await self._refuse(ws, "session_ended", "this session has already ended")
             return None
 
@@ -148,10 +164,10 @@ class RoomHub:
                     f"the {claims.role} is already in this room from another window",
                 )
                 return None
-            room[claims.role] = connection
             if previous is not None:
                 await self._record(claims.session_id, ParticipantLeft, claims.role)
             state = await self._record(claims.session_id, ParticipantJoined, claims.role)
+            room[claims.role] = connection
             await send(
                 ws,
                 {
@@ -160,13 +176,12 @@ class RoomHub:
                     # Perfect negotiation needs exactly one polite peer.
                     "polite": claims.role == "mentoree",
                     "ice_servers": list(self._config.ice_servers),
-                    "session": live_state(state),
+                    "session": live_state(state, time.time()),
                 },
             )
             peer = room.get(other_role(claims.role))
             if peer is not None:
                 await send(peer.ws, {"type": "peer", "event": "joined"})
-            await self._broadcast_state(state)
         if previous is not None:
             self._in_background(self._close_replaced(previous))
         return connection
@@ -179,32 +194,67 @@ class RoomHub:
         await send_error(connection.ws, "replaced", "you joined this room from a newer window")
         await connection.ws.close(code=CLOSE_REPLACED, message=b"replaced")
 
-    def _in_background(self, work: Any) -> None:
+    def _in_background(self, work: Any) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
-    async def _dispatch(self, connection: Connection, message: Any) -> None:
+    async def _dispatch(self, connection: Connection, message: ClientMessage) -> None:
         if connection.claims.expires_at <= time.time():
             await self._refuse(connection.ws, "unauthorized", "this invite link has expired")
             return
+        role = connection.role
         match message:
             case Signal():
-                peer = self._rooms[connection.session_id].get(other_role(connection.role))
+                peer = self._rooms[connection.session_id].get(other_role(role))
                 if peer is not None:
-                    relayed = msgspec.to_builtins(message, order="deterministic")
-                    await send(peer.ws, relayed)
+                    await send(peer.ws, msgspec.to_builtins(message))
             case End():
-                async with self._book.lock(connection.session_id):
-                    state = await self._book.record(
-                        connection.session_id,
-                        SessionEnded(
-                            at=time.time(), actor=connection.role, reason="ended_by_participant"
-                        ),
-                    )
-                    await self._broadcast_state(state)
+                await self._act(
+                    connection,
+                    lambda _, at: SessionEnded(at=at, actor=role, reason="ended_by_participant"),
+                )
+            case AgendaCheck(item_id=item_id, done=done):
+                await self._act(
+                    connection,
+                    lambda state, at: rules.check_agenda_item(state, role, item_id, done, at),
+                )
+            case AgendaNote(item_id=item_id, note=note):
+                await self._act(
+                    connection,
+                    lambda state, at: rules.write_note(state, role, item_id, note.strip(), at),
+                )
+            case AgendaAdd(text=text):
+                await self._act(
+                    connection,
+                    lambda state, at: rules.add_agenda_item(
+                        state, role, text.strip(), at, max_items=MAX_AGENDA_ITEMS
+                    ),
+                )
+            case Speaking(speaking=speaking):
+                await self._act(
+                    connection,
+                    lambda _, at: SpeakingChanged(at=at, actor=role, role=role, speaking=speaking),
+                )
             case Hello():
                 await send_error(connection.ws, "already_joined", "this connection has joined")
+
+    async def _act(
+        self, connection: Connection, decide: Callable[[SessionState, float], Event]
+    ) -> None:
+        """Turn a participant's request into an event, or tell them why it was refused."""
+        async with self._book.lock(connection.session_id):
+            state = await self._book.get(connection.session_id)
+            if state.status == "ended":
+                await send_error(connection.ws, "session_ended", "this session has ended")
+                return
+            try:
+                event = decide(state, time.time())
+            except rules.Rejected as refusal:
+                await send_error(connection.ws, refusal.code, refusal.message)
+                return
+            await self._book.record(connection.session_id, event)
 
     async def _leave(self, connection: Connection) -> None:
         async with self._book.lock(connection.session_id):
@@ -217,11 +267,10 @@ class RoomHub:
             state = await self._book.get(connection.session_id)
             if state.status == "ended":
                 return
-            state = await self._record(connection.session_id, ParticipantLeft, connection.role)
+            await self._record(connection.session_id, ParticipantLeft, connection.role)
             peer = room.get(other_role(connection.role))
             if peer is not None:
                 await send(peer.ws, {"type": "peer", "event": "left"})
-            await self._broadcast_state(state)
 
     async def _record(
         self, session_id: str, event_type: type[ParticipantJoined | ParticipantLeft], role: Role
@@ -229,8 +278,9 @@ class RoomHub:
         event: Event = event_type(at=time.time(), actor=role, role=role)
         return await self._book.record(session_id, event)
 
-    async def _broadcast_state(self, state: SessionState) -> None:
-        message = {"type": "state", "session": live_state(state)}
+    async def on_recorded(self, state: SessionState, event: Event) -> None:
+        """Book listener: push the new state to everyone in the session's room."""
+        message = {"type": "state", "session": live_state(state, time.time())}
         for connection in list(self._rooms.get(state.session_id, {}).values()):
             await send(connection.ws, message)
 

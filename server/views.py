@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from analytics.agenda import Agenda
+from analytics.clock import elapsed_seconds, remaining_seconds
 from analytics.events import ROLES
 from analytics.session import SessionState
 
-__all__ = ["iso", "live_state"]
+__all__ = ["agenda_items", "agenda_progress", "iso", "live_state"]
 
 
 def iso(timestamp: float | None) -> str | None:
@@ -18,8 +20,37 @@ def iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
 
 
-def live_state(state: SessionState) -> dict[str, Any]:
-    """The live state of a session as the API and the room see it."""
+def agenda_items(agenda: Agenda) -> list[dict[str, Any]]:
+    """Each agenda item with its state."""
+    return [
+        {
+            "id": item.id,
+            "text": item.text,
+            "minutes": item.minutes,
+            "done": item.done,
+            "note": item.note,
+            "seconds": round(item.seconds, 1),
+            "added_during_session": item.added_during_session,
+        }
+        for item in agenda.items
+    ]
+
+
+def agenda_progress(agenda: Agenda, now: float) -> dict[str, Any]:
+    """When the agenda was sent, how much is covered, and which item is being discussed."""
+    current = agenda.current
+    return {
+        "sent_at": iso(agenda.sent_at),
+        "updated_at": iso(agenda.updated_at),
+        "current_item_id": current.id if current else None,
+        "current_item_seconds": round(agenda.current_seconds(now), 1),
+        "covered": agenda.covered,
+        "total": len(agenda.items),
+    }
+
+
+def live_state(state: SessionState, now: float) -> dict[str, Any]:
+    """The live state of a session at ``now``, as the API and the room see it."""
     return {
         "id": state.session_id,
         "status": state.status,
@@ -28,15 +59,21 @@ def live_state(state: SessionState) -> dict[str, Any]:
         "started_at": iso(state.started_at),
         "ended_at": iso(state.ended_at),
         "ended_by": state.ended_by,
+        "end_reason": state.end_reason,
+        "elapsed_seconds": round(elapsed_seconds(state, now), 1),
+        "remaining_seconds": round(remaining_seconds(state, now), 1),
+        "paused": state.paused,
+        "pauses": len(state.pauses),
+        "warnings_sent": sorted(state.warnings_sent, reverse=True),
         "participants": {
             role: {
                 "name": state.person(role).name,
                 "present": state.presence[role].present,
                 "joins": state.presence[role].joins,
+                "talk_seconds": round(state.talk[role].seconds_at(now), 1),
             }
             for role in ROLES
         },
-        "agenda": [
-            {"id": index, "text": text, "done": False} for index, text in enumerate(state.agenda)
-        ],
+        "agenda": agenda_items(state.agenda),
+        "agenda_progress": agenda_progress(state.agenda, now),
     }

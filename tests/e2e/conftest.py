@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,21 @@ def start_server(data_dir: Path, log_path: Path) -> RunningServer:
             time.sleep(0.1)
     process.kill()
     pytest.fail(f"server did not start:\n{log_path.read_text()}")
+
+
+def schedule(server: RunningServer, *, allotted_minutes: int = 30, agenda: list[str] = ()) -> dict:
+    """Schedule a session for Ada (mentor) and Grace (mentoree) through the API."""
+    return server.api(
+        "POST",
+        "/api/sessions",
+        {
+            "mentor": {"name": "Ada Lovelace"},
+            "mentoree": {"name": "Grace Hopper"},
+            "scheduled_start": datetime.now(UTC).isoformat(),
+            "allotted_minutes": allotted_minutes,
+            "agenda": list(agenda),
+        },
+    )
 
 
 @pytest.fixture

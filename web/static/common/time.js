@@ -15,3 +15,8 @@ export function showLocalTimes(root = document) {
     element.textContent = formatDateTime(Number(element.dataset.timestamp));
   }
 }
+
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

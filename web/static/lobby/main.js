@@ -2,6 +2,7 @@
 
 import { inviteToken } from '../common/signalling.js';
 import { showLocalTimes } from '../common/time.js';
+import { editAgenda, showAgenda } from './agenda.js';
 
 const preview = document.querySelector('#preview');
 const previewStatus = document.querySelector('#preview-status');
@@ -48,5 +49,19 @@ joinButton.addEventListener('click', () => {
   location.assign(`/s/${encodeURIComponent(sessionId)}/room?token=${token}`);
 });
 
+const agendaForm = document.querySelector('#agenda-form');
+const sentNote = document.querySelector('#agenda-sent');
+if (agendaForm) {
+  editAgenda({
+    sessionId,
+    token: inviteToken(),
+    form: agendaForm,
+    list: document.querySelector('#agenda-draft'),
+    sentNote,
+    errorNote: document.querySelector('#agenda-error'),
+  });
+} else {
+  showAgenda({ sessionId, token: inviteToken(), list: document.querySelector('#agenda-view'), sentNote });
+}
 showLocalTimes();
 startPreview();

@@ -1,7 +1,10 @@
 'use strict';
 
 import { inviteToken, RoomChannel } from '../common/signalling.js';
+import { formatDuration } from '../common/time.js';
+import { AgendaPanel } from './agenda.js';
 import { PeerCall } from './call.js';
+import { watchSpeaking } from './talk.js';
 
 const localVideo = document.querySelector('#local-video');
 const remoteVideo = document.querySelector('#remote-video');
@@ -9,18 +12,34 @@ const remotePlaceholder = document.querySelector('#remote-placeholder');
 const unmuteButton = document.querySelector('#unmute');
 const banner = document.querySelector('#banner');
 const peerPresence = document.querySelector('#peer-presence');
+const timer = document.querySelector('#timer');
 const timerUsed = document.querySelector('#timer-used');
+const timerLeft = document.querySelector('#timer-left');
+const warning = document.querySelector('#warning');
+const talkMentor = document.querySelector('#talk-mentor');
+const talkMentoree = document.querySelector('#talk-mentoree');
+const talkLegend = document.querySelector('#talk-legend');
+const endQuestion = document.querySelector('#end-question');
 const cameraToggle = document.querySelector('#camera-toggle');
 const micToggle = document.querySelector('#mic-toggle');
 const endButton = document.querySelector('#end-session');
 const endDialog = document.querySelector('#end-dialog');
 
+const role = document.body.dataset.role;
+const peerRole = role === 'mentor' ? 'mentoree' : 'mentor';
 const channel = new RoomChannel(inviteToken());
+const agendaPanel = new AgendaPanel({
+  list: document.querySelector('#agenda'),
+  progress: document.querySelector('#agenda-progress'),
+  addForm: document.querySelector('#agenda-add'),
+  send: (message) => channel.send(message),
+});
 let localStream = null;
 let call = null;
 let polite = false;
 let iceServers = [];
 let session = null;
+let stateReceivedAt = 0; // performance.now() when `session` arrived: the clock ticks from there
 
 // Tests and curious people can reach the live objects from the console.
 window.mentormeet = { channel, get call() { return call; }, get session() { return session; } };
@@ -103,33 +122,64 @@ function endCall() {
   remotePlaceholder.hidden = false;
 }
 
-function formatDuration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+function secondsSinceState() {
+  const running = session?.status === 'live' && session.started_at && !session.ended_at;
+  return running ? (performance.now() - stateReceivedAt) / 1000 : 0;
 }
 
-function renderTimer() {
-  if (!session?.started_at) return;
-  const end = session.ended_at ? Date.parse(session.ended_at) : Date.now();
-  timerUsed.textContent = formatDuration((end - Date.parse(session.started_at)) / 1000);
+function renderClock() {
+  if (!session) return;
+  const since = secondsSinceState();
+  const remaining = session.remaining_seconds - since;
+  timerUsed.textContent = formatDuration(session.elapsed_seconds + since);
+  timerLeft.textContent = remaining >= 0 ? formatDuration(remaining) : `-${formatDuration(-remaining)}`;
+  timer.dataset.phase = !session.started_at ? 'waiting'
+    : remaining <= 0 ? 'over' : remaining <= 60 ? 'last-minute' : remaining <= 300 ? 'closing' : 'running';
+  agendaPanel.tick(session.agenda_progress, since);
+}
+
+function renderTalk(participants) {
+  const mentor = participants.mentor.talk_seconds;
+  const mentoree = participants.mentoree.talk_seconds;
+  const total = mentor + mentoree;
+  const mentorShare = total > 0 ? mentor / total : 0.5;
+  talkMentor.style.flexGrow = String(mentorShare);
+  talkMentoree.style.flexGrow = String(1 - mentorShare);
+  talkLegend.textContent = total > 0
+    ? `${participants.mentor.name} ${Math.round(mentorShare * 100)}% · ${participants.mentoree.name} ${Math.round((1 - mentorShare) * 100)}%`
+    : 'Nobody has talked yet.';
 }
 
 function renderSession(state) {
   session = state;
-  const peerRole = document.body.dataset.role === 'mentor' ? 'mentoree' : 'mentor';
+  stateReceivedAt = performance.now();
   const peer = state.participants[peerRole];
   peerPresence.dataset.present = String(peer.present);
   peerPresence.textContent = peer.present ? 'in the room' : 'away';
+  agendaPanel.render(state.agenda, state.agenda_progress);
+  renderTalk(state.participants);
+  renderClock();
+  const mostUrgent = state.warnings_sent.at(-1);
+  if (mostUrgent !== undefined) showWarning(mostUrgent);
   if (state.status === 'ended') showEnded(state);
-  renderTimer();
+}
+
+function showWarning(minutesLeft) {
+  warning.textContent = minutesLeft === 0
+    ? 'Time is up. Wrap up when you are ready; nobody is cut off.'
+    : `${minutesLeft} minute${minutesLeft === 1 ? '' : 's'} left.`;
+  warning.dataset.minutesLeft = String(minutesLeft);
+  warning.hidden = false;
 }
 
 function showEnded(state) {
   endCall();
   channel.close();
   for (const track of localStream?.getTracks() ?? []) track.stop();
-  const who = state.ended_by === document.body.dataset.role ? 'You' : state.participants[state.ended_by]?.name ?? 'The server';
-  showBanner(`${who} ended the session. Thank you both.`, 'done');
+  const who = state.ended_by === role ? 'You' : state.participants[state.ended_by]?.name;
+  const how = who ? `${who} ended the session.` : 'The session ended.';
+  showBanner(`${how} Thank you both.`, 'done');
+  warning.hidden = true;
   document.body.dataset.ended = 'true';
   for (const button of [cameraToggle, micToggle, endButton]) button.disabled = true;
 }
@@ -138,7 +188,6 @@ channel.addEventListener('welcome', ({ detail }) => {
   polite = detail.polite;
   iceServers = detail.ice_servers;
   renderSession(detail.session);
-  const peerRole = detail.role === 'mentor' ? 'mentoree' : 'mentor';
   if (detail.session.participants[peerRole].present) {
     showBanner('');
     startCall();
@@ -174,14 +223,21 @@ unmuteButton.addEventListener('click', () => {
   remoteVideo.muted = false;
   playRemote();
 });
-endButton.addEventListener('click', () => endDialog.showModal());
+endButton.addEventListener('click', () => {
+  const minutesLeft = Math.ceil((session.remaining_seconds - secondsSinceState()) / 60);
+  endQuestion.textContent = session.started_at && minutesLeft > 1
+    ? `You still have ${minutesLeft} minutes. End the session for both of you anyway?`
+    : 'End the session for both of you?';
+  endDialog.showModal();
+});
 endDialog.addEventListener('close', () => {
   if (endDialog.returnValue === 'end') channel.send({ type: 'end' });
 });
 window.addEventListener('pagehide', () => channel.close());
-setInterval(renderTimer, 1000);
+setInterval(renderClock, 1000);
 
 localStream = await openCamera();
 localVideo.srcObject = localStream;
 syncControls();
+watchSpeaking(localStream, (speaking) => channel.send({ type: 'speaking', speaking }));
 channel.connect();

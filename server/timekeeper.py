@@ -1,0 +1,77 @@
+"""The timekeeper: sends time warnings and ends sessions that must end, on time.
+
+It keeps one timer per live session, set for the next deadline that
+:func:`analytics.clock.next_deadline` names, and re-arms it after every recorded event.
+Deadlines come from the events, so after a restart :meth:`Timekeeper.resume` picks up
+where the previous process stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from analytics.clock import ClockPolicy, due_events, next_deadline
+from analytics.events import Event
+from analytics.session import SessionState
+from server.sessions import SessionBook
+
+__all__ = ["Timekeeper"]
+
+log = logging.getLogger(__name__)
+
+
+class Timekeeper:
+    """Fires the clock's due events for every live session."""
+
+    def __init__(self, book: SessionBook, policy: ClockPolicy) -> None:
+        self._book = book
+        self._policy = policy
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._ticks: set[asyncio.Task[None]] = set()
+
+    async def resume(self) -> None:
+        """Arm timers for every session that was live when the server last stopped."""
+        for state in await self._book.all():
+            self.arm(state)
+
+    async def on_recorded(self, state: SessionState, event: Event) -> None:
+        """Book listener: the session changed, so its next deadline may have too."""
+        self.arm(state)
+
+    def arm(self, state: SessionState) -> None:
+        """Set the session's timer for its next deadline (or clear it if it has none)."""
+        timer = self._timers.pop(state.session_id, None)
+        if timer is not None:
+            timer.cancel()
+        deadline = next_deadline(state, self._policy)
+        if deadline is None:
+            return
+        delay = max(0.0, deadline - time.time())
+        self._timers[state.session_id] = asyncio.get_running_loop().call_later(
+            delay, self._start_tick, state.session_id
+        )
+
+    def _start_tick(self, session_id: str) -> None:
+        self._timers.pop(session_id, None)
+        task = asyncio.create_task(self._tick(session_id))
+        self._ticks.add(task)
+        task.add_done_callback(self._ticks.discard)
+
+    async def _tick(self, session_id: str) -> None:
+        async with self._book.lock(session_id):
+            state = await self._book.get(session_id)
+            events = due_events(state, time.time(), self._policy)
+            for event in events:
+                state = await self._book.record(session_id, event)
+            if not events:
+                self.arm(state)  # woke a little early: wait for the real deadline
+
+    async def close(self) -> None:
+        """Stop every timer and wait for ticks under way."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        if self._ticks:
+            await asyncio.gather(*self._ticks, return_exceptions=True)

@@ -1,0 +1,99 @@
+'use strict';
+
+// The live agenda panel: items with a checkbox and a note, the current item with its time,
+// and a field to add what came up. Every change goes to the server, which echoes the new
+// state to both pages; the panel only ever renders what the server says.
+
+import { formatDuration } from '../common/time.js';
+
+const NOTE_DELAY_MS = 600;
+
+export class AgendaPanel {
+  #noteTimers = new Map();
+  #items = [];
+
+  constructor({ list, progress, addForm, send }) {
+    this.list = list;
+    this.progress = progress;
+    this.addForm = addForm;
+    this.send = send;
+
+    list.addEventListener('change', (event) => {
+      const checkbox = event.target.closest('input[type=checkbox]');
+      if (!checkbox) return;
+      this.send({ type: 'agenda_check', item_id: Number(checkbox.dataset.itemId), done: checkbox.checked });
+    });
+    list.addEventListener('input', (event) => {
+      const note = event.target.closest('input.note');
+      if (note) this.#scheduleNote(Number(note.dataset.itemId), note.value);
+    });
+    addForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const input = addForm.elements.text;
+      const text = input.value.trim();
+      if (!text) return;
+      if (this.send({ type: 'agenda_add', text })) input.value = '';
+    });
+  }
+
+  #scheduleNote(itemId, note) {
+    clearTimeout(this.#noteTimers.get(itemId));
+    this.#noteTimers.set(itemId, setTimeout(() => {
+      this.#noteTimers.delete(itemId);
+      this.send({ type: 'agenda_note', item_id: itemId, note });
+    }, NOTE_DELAY_MS));
+  }
+
+  #row(item) {
+    const row = document.createElement('li');
+    row.dataset.testid = 'agenda-item';
+    row.dataset.itemId = item.id;
+    row.innerHTML = `
+      <label class="agenda-line">
+        <input type="checkbox">
+        <span class="agenda-text"></span>
+        <span class="agenda-time"></span>
+      </label>
+      <input class="note" maxlength="500" placeholder="Note" aria-label="Note">`;
+    const checkbox = row.querySelector('input[type=checkbox]');
+    checkbox.dataset.itemId = item.id;
+    row.querySelector('input.note').dataset.itemId = item.id;
+    return row;
+  }
+
+  render(agenda, progress) {
+    this.#items = agenda;
+    const rows = new Map([...this.list.children].map((row) => [Number(row.dataset.itemId), row]));
+    const ordered = agenda.map((item) => rows.get(item.id) ?? this.#row(item));
+    this.list.replaceChildren(...ordered);
+    for (const [index, item] of agenda.entries()) {
+      const row = ordered[index];
+      row.querySelector('.agenda-text').textContent = item.text;
+      row.querySelector('input[type=checkbox]').checked = item.done;
+      row.classList.toggle('done', item.done);
+      row.classList.toggle('current', item.id === progress.current_item_id);
+      const note = row.querySelector('input.note');
+      // Never overwrite what someone is typing; their own echo will match anyway.
+      if (document.activeElement !== note && !this.#noteTimers.has(item.id)) note.value = item.note;
+    }
+    this.progress.textContent = agenda.length
+      ? `${progress.covered} of ${progress.total} covered`
+      : 'No agenda. Add what you want to talk about.';
+  }
+
+  tick(progress, sinceStateSeconds) {
+    for (const row of this.list.children) {
+      const item = this.#items.find((i) => i.id === Number(row.dataset.itemId));
+      if (!item) continue;
+      const time = row.querySelector('.agenda-time');
+      const budget = item.minutes ? ` / ${item.minutes}:00` : '';
+      if (item.id === progress.current_item_id) {
+        time.textContent = `now · ${formatDuration(progress.current_item_seconds + sinceStateSeconds)}${budget}`;
+      } else if (item.seconds >= 1) {
+        time.textContent = `${formatDuration(item.seconds)}${budget}`;
+      } else {
+        time.textContent = item.minutes ? `${item.minutes} min` : '';
+      }
+    }
+  }
+}
