@@ -112,6 +112,7 @@ class RoomHub:
         await ws.prepare(request)
         self._sockets.add(ws)
         connection: Connection | None = None
+        admitting: asyncio.Future[Connection | None] | None = None
         try:
             async for frame in ws:
                 if frame.type != WSMsgType.TEXT:
@@ -124,14 +125,18 @@ class RoomHub:
                 except msgspec.DecodeError as error:
                     await send_error(ws, "invalid_message", str(error))
                     continue
+                # aiohttp cancels the handler when the client goes away; the work a message
+                # started runs to its end regardless, or an event could be stored but not
+                # applied, or a join recorded with no leave to follow it.
                 if connection is None:
-                    connection = await self._admit(ws, message)
+                    admitting = self._in_background(self._admit(ws, message))
+                    connection = await asyncio.shield(admitting)
                 else:
-                    await self._dispatch(connection, message)
+                    await asyncio.shield(self._in_background(self._dispatch(connection, message)))
         finally:
+            if connection is None and admitting is not None:
+                connection = await asyncio.shield(admitting)
             if connection is not None:
-                # The handler is cancelled when the client goes away (aiohttp's
-                # handler_cancellation); a cancelled leave would be stored but never applied.
                 await asyncio.shield(self._in_background(self._leave(connection)))
         return ws
 

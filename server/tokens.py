@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -69,7 +70,12 @@ def verify_token(secret: bytes, token: str, *, now: float) -> InviteClaims:
         claims = InviteClaims(session_id=body["s"], role=body["r"], expires_at=float(body["e"]))
     except (binascii.Error, ValueError, KeyError, TypeError) as error:
         raise TokenError("malformed token", "malformed") from error
-    if claims.role not in ROLES or not isinstance(claims.session_id, str):
+    valid_claims = (
+        claims.role in ROLES
+        and isinstance(claims.session_id, str)
+        and math.isfinite(claims.expires_at)
+    )
+    if not valid_claims:
         raise TokenError("malformed token", "malformed")
     if claims.expires_at <= now:
         raise TokenError("this invite link has expired", "expired")

@@ -1,0 +1,71 @@
+"""Fixtures shared by the server tests: a config, the app, a test client, a scheduled session."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from server.app import make_app
+from server.config import Config, load_config
+from tests.utils import (
+    ADMIN_TOKEN,
+    PUBLIC_URL,
+    SECRET,
+    SESSION_REQUEST,
+    ScheduledSession,
+    bearer,
+    token_of,
+)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(
+        data_dir=tmp_path,
+        environ={
+            "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN,
+            "MENTORMEET_SECRET": SECRET.decode(),
+            "MENTORMEET_PUBLIC_URL": PUBLIC_URL,
+        },
+    )
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return bearer(ADMIN_TOKEN)
+
+
+@pytest.fixture
+def app(config: Config) -> web.Application:
+    return make_app(config)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, app: web.Application) -> TestClient:
+    return await aiohttp_client(app)
+
+
+@pytest.fixture
+def schedule(client: TestClient) -> Callable[..., Awaitable[ScheduledSession]]:
+    """Schedule a session as the MPM; keyword arguments override fields of the request."""
+
+    async def schedule(**overrides: Any) -> ScheduledSession:
+        response = await client.post(
+            "/api/sessions", json={**SESSION_REQUEST, **overrides}, headers=bearer(ADMIN_TOKEN)
+        )
+        assert response.status == 201, await response.text()
+        body = await response.json()
+        tokens = {role: token_of(link) for role, link in body["links"].items()}
+        return ScheduledSession(id=body["id"], body=body, tokens=tokens)
+
+    return schedule
+
+
+@pytest.fixture
+async def session(schedule: Callable[..., Awaitable[ScheduledSession]]) -> ScheduledSession:
+    return await schedule()

@@ -1,0 +1,121 @@
+import stat
+
+import pytest
+
+from server.config import ConfigError, load_config
+
+
+def test_first_run_generates_and_stores_the_admin_token_and_secret(tmp_path):
+    config = load_config(data_dir=tmp_path, environ={})
+
+    assert len(config.admin_token) >= 24
+    assert len(config.secret) >= 32
+    assert config.admin_token_file == tmp_path / "admin_token"
+    assert config.admin_token_file.read_text().strip() == config.admin_token
+    assert (tmp_path / "secret").read_text().strip().encode() == config.secret
+
+
+def test_stored_secrets_are_readable_by_their_owner_only(tmp_path):
+    load_config(data_dir=tmp_path, environ={})
+
+    for name in ("admin_token", "secret"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode & 0o077 == 0, f"{name} is {oct(mode)}"
+
+
+def test_second_run_reads_back_the_same_secrets(tmp_path):
+    first = load_config(data_dir=tmp_path, environ={})
+
+    second = load_config(data_dir=tmp_path, environ={})
+
+    assert second.admin_token == first.admin_token
+    assert second.secret == first.secret
+
+
+def test_two_data_dirs_get_different_secrets(tmp_path):
+    one = load_config(data_dir=tmp_path / "one", environ={})
+    two = load_config(data_dir=tmp_path / "two", environ={})
+
+    assert one.admin_token != two.admin_token
+    assert one.secret != two.secret
+
+
+def test_the_data_dir_is_created_when_missing(tmp_path):
+    config = load_config(data_dir=tmp_path / "nested" / "data", environ={})
+
+    assert config.data_dir.is_dir()
+    assert config.database_path == tmp_path / "nested" / "data" / "mentormeet.db"
+
+
+def test_environment_variables_win_over_stored_secrets(tmp_path):
+    load_config(data_dir=tmp_path, environ={})
+
+    config = load_config(
+        data_dir=tmp_path,
+        environ={"MENTORMEET_ADMIN_TOKEN": "from-env", "MENTORMEET_SECRET": "env-secret"},
+    )
+
+    assert config.admin_token == "from-env"
+    assert config.secret == b"env-secret"
+    assert config.admin_token_file is None
+
+
+def test_secrets_from_the_environment_are_not_written_to_disk(tmp_path):
+    load_config(
+        data_dir=tmp_path,
+        environ={"MENTORMEET_ADMIN_TOKEN": "from-env", "MENTORMEET_SECRET": "env-secret"},
+    )
+
+    assert not (tmp_path / "admin_token").exists()
+    assert not (tmp_path / "secret").exists()
+
+
+def test_ice_servers_are_read_from_json(tmp_path):
+    servers = '[{"urls": "stun:stun.example.org:3478"}, {"urls": ["turn:t.example.org"]}]'
+
+    config = load_config(data_dir=tmp_path, environ={"MENTORMEET_ICE_SERVERS": servers})
+
+    assert config.ice_servers == (
+        {"urls": "stun:stun.example.org:3478"},
+        {"urls": ["turn:t.example.org"]},
+    )
+
+
+def test_there_are_no_ice_servers_by_default(tmp_path):
+    assert load_config(data_dir=tmp_path, environ={}).ice_servers == ()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "stun:stun.example.org",
+        "{not json",
+        '{"urls": "stun:stun.example.org"}',
+        '["stun:stun.example.org"]',
+        '[{"url": "stun:stun.example.org"}]',
+        '[{"urls": 3478}]',
+    ],
+)
+def test_bad_ice_servers_are_a_config_error_naming_the_variable(tmp_path, value):
+    with pytest.raises(ConfigError, match="MENTORMEET_ICE_SERVERS"):
+        load_config(data_dir=tmp_path, environ={"MENTORMEET_ICE_SERVERS": value})
+
+
+def test_base_url_uses_the_public_url_without_its_trailing_slash(tmp_path):
+    config = load_config(
+        data_dir=tmp_path, environ={"MENTORMEET_PUBLIC_URL": "https://meet.example.org/"}
+    )
+
+    assert config.base_url == "https://meet.example.org"
+
+
+def test_base_url_falls_back_to_the_listening_address(tmp_path):
+    config = load_config(host="0.0.0.0", port=9000, data_dir=tmp_path, environ={})
+
+    assert config.base_url == "http://0.0.0.0:9000"
+
+
+def test_base_url_brackets_an_ipv6_host(tmp_path):
+    config = load_config(host="::1", port=8080, data_dir=tmp_path, environ={})
+
+    assert config.base_url == "http://[::1]:8080"
