@@ -79,8 +79,12 @@ def from_draft(draft: tuple[AgendaDraftItem, ...]) -> tuple[AgendaItem, ...]:
 def credit_current(agenda: Agenda, at: float) -> Agenda:
     """Book the time since ``current_since`` to the current item and restart its stretch."""
     current = agenda.current
-    if agenda.current_since is None or current is None:
+    if agenda.current_since is None:
         return agenda
+    if current is None:
+        # Nothing was current, so nothing earned this stretch; an item added or unchecked
+        # next starts collecting from here, not from when the last one was checked.
+        return replace(agenda, current_since=at)
     spent = replace(current, seconds=current.seconds + max(0.0, at - agenda.current_since))
     items = tuple(spent if item.id == current.id else item for item in agenda.items)
     return replace(agenda, items=items, current_since=at)

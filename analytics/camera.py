@@ -50,9 +50,11 @@ class CameraConfig:
     # The browser throttles its uplink at the sender to these (setParameters).
     max_fps: float = 2.0
     max_width: int = 320
-    # Mean luma (0-255) below which a frame counts as black. A disabled track in Chrome
-    # sends black frames; a room too dark to see anyone counts the same.
-    dark_level: float = 20.0
+    # A frame is black when less than ``lit_share`` of its pixels are brighter than
+    # ``dark_level`` (luma, 0-255). A disabled track in Chrome sends black frames; a room
+    # too dark to show anything counts the same, a dim one with a lit face does not.
+    dark_level: float = 32.0
+    lit_share: float = 0.02
     # Mean absolute luma difference (0-255) below which two frames show the same picture.
     # A live camera never gets this low: sensor noise and a breathing person move pixels.
     frozen_diff: float = 0.5
@@ -81,8 +83,11 @@ class FrameReading:
 
 
 def is_dark(gray: np.ndarray, config: CameraConfig) -> bool:
-    """The frame is black or too dark to show anyone."""
-    return float(gray.mean()) < config.dark_level
+    """The frame is black, or so dark that next to nothing in it can be seen."""
+    # Counting lit pixels rather than averaging keeps a dark scene with a bright subject
+    # (a face lit by the screen) from passing as black.
+    lit = np.count_nonzero(gray > config.dark_level)
+    return lit < config.lit_share * gray.size
 
 
 def frame_change(previous: np.ndarray, current: np.ndarray) -> float:
@@ -139,6 +144,8 @@ def read_frame(
 class CameraTracker:
     """One participant's camera: the reported state and the evidence behind it."""
 
+    # When watching began: before the first frame, the gap in frames counts from here.
+    started_at: float | None = None
     state: CameraState = "off"
     # What the evidence says now, and since when; becomes ``state`` once it has held.
     pending: CameraState = "off"
@@ -167,7 +174,8 @@ def _evidence(tracker: CameraTracker, at: float, config: CameraConfig) -> tuple[
     # deliberate or drawn-out signals: they apply at once. Single frames do not.
     if tracker.reported_off:
         return "off", True
-    if tracker.last_frame_at is None or at - tracker.last_frame_at >= config.off_after_seconds:
+    seen = tracker.last_frame_at if tracker.last_frame_at is not None else tracker.started_at
+    if seen is None or at - seen >= config.off_after_seconds:
         return "off", True
     if tracker.still_since is not None and at - tracker.still_since >= config.frozen_after_seconds:
         return "off", True

@@ -72,12 +72,19 @@ def _warning_times(state: SessionState, policy: ClockPolicy) -> dict[int, float]
 
 def _end_times(state: SessionState, policy: ClockPolicy) -> dict[EndReason, float]:
     """When the session would end by itself, by reason."""
+    session_length = (state.allotted_minutes + policy.overrun_limit_minutes) * 60
+    if state.status == "scheduled":
+        # Nobody came by the time the session would have been over at the latest.
+        return {"nobody_came": state.scheduled_start + session_length}
     if state.status != "live":
         return {}
-    base = state.started_at if state.started_at is not None else state.scheduled_start
-    ends: dict[EndReason, float] = {
-        "hard_maximum": base + (state.allotted_minutes + policy.overrun_limit_minutes) * 60
-    }
+    if state.started_at is not None:
+        base = state.started_at
+    else:
+        # Not started yet: whoever came (however late) gets a whole session's wait.
+        joins = [p.last_joined_at for p in state.presence.values() if p.last_joined_at]
+        base = max([state.scheduled_start, *joins])
+    ends: dict[EndReason, float] = {"hard_maximum": base + session_length}
     if state.started_at is not None and state.emptied_at is not None:
         ends["room_empty"] = state.emptied_at + policy.empty_room_grace_seconds
     return ends
@@ -108,5 +115,7 @@ def due_events(state: SessionState, now: float, policy: ClockPolicy) -> list[Eve
     ends = [(at, reason) for reason, at in _end_times(state, policy).items() if at <= now]
     if ends:
         _, reason = min(ends)
-        events.append(SessionEnded(at=now, actor="system", reason=reason))
+        # An empty room ended when it emptied, not when the grace period ran out.
+        at = state.emptied_at if reason == "room_empty" and state.emptied_at else min(ends)[0]
+        events.append(SessionEnded(at=min(at, now), actor="system", reason=reason))
     return events

@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 
 Role = Literal["mentor", "mentoree"]
 Actor = Literal["mentor", "mentoree", "mpm", "system"]
-EndReason = Literal["ended_by_participant", "room_empty", "hard_maximum"]
+EndReason = Literal["ended_by_participant", "room_empty", "hard_maximum", "nobody_came"]
 ROLES: tuple[Role, Role] = ("mentor", "mentoree")
 
 
@@ -141,6 +141,73 @@ class SessionEnded(Event):
     reason: EndReason
 
 
+# ``on``: the camera shows a face; ``no_face``: a live picture with nobody in it;
+# ``off``: disabled, black, frozen or not sending.
+CameraState = Literal["on", "no_face", "off"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CameraReported(Event):
+    """A participant's browser said what its camera track is doing."""
+
+    type: ClassVar[str] = "camera_reported"
+    role: Role
+    enabled: bool
+    muted: bool
+    ended: bool
+
+    @property
+    def live(self) -> bool:
+        """The track can deliver a picture: enabled, not muted and not ended."""
+        return self.enabled and not self.muted and not self.ended
+
+
+@dataclass(frozen=True, kw_only=True)
+class CameraObserved(Event):
+    """The server's analysis of a participant's camera settled on a new state."""
+
+    type: ClassVar[str] = "camera_observed"
+    role: Role
+    state: CameraState
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConcernRaised(Event):
+    """A participant asked the MPM to look at something, during or after the meeting."""
+
+    type: ClassVar[str] = "concern_raised"
+    role: Role
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingRated(Event):
+    """A participant rated the meeting afterwards (a later rating replaces theirs)."""
+
+    type: ClassVar[str] = "meeting_rated"
+    role: Role
+    score: int
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryDelivered(Event):
+    """The summary reached the MPM through one channel (outbox, webhook or email)."""
+
+    type: ClassVar[str] = "summary_delivered"
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryDeliveryFailed(Event):
+    """An attempt to deliver the summary through one channel failed; it will be retried."""
+
+    type: ClassVar[str] = "summary_delivery_failed"
+    channel: str
+    attempt: int
+    error: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -155,5 +222,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SpeakingChanged,
         WarningSent,
         SessionEnded,
+        CameraReported,
+        CameraObserved,
+        ConcernRaised,
+        MeetingRated,
+        SummaryDelivered,
+        SummaryDeliveryFailed,
     )
 }

@@ -11,11 +11,21 @@ from analytics.events import (
     AgendaItemChecked,
     AgendaItemUnchecked,
     AgendaSet,
+    ConcernRaised,
+    MeetingRated,
     NoteAdded,
 )
 from analytics.session import SessionState
 
-__all__ = ["Rejected", "add_agenda_item", "check_agenda_item", "set_agenda", "write_note"]
+__all__ = [
+    "Rejected",
+    "add_agenda_item",
+    "check_agenda_item",
+    "raise_concern",
+    "rate_meeting",
+    "set_agenda",
+    "write_note",
+]
 
 
 class Rejected(Exception):
@@ -76,3 +86,21 @@ def add_agenda_item(
     if len(state.agenda.items) >= max_items:
         raise Rejected("agenda_full", f"an agenda holds at most {max_items} items")
     return AgendaItemAdded(at=at, actor=actor, text=text)
+
+
+def raise_concern(state: SessionState, actor: Actor, text: str, at: float) -> ConcernRaised:
+    """A participant tells the MPM about a problem: before, during or after the meeting."""
+    if actor not in ("mentor", "mentoree"):
+        raise Rejected("forbidden", "concerns come from the participants")
+    return ConcernRaised(at=at, actor=actor, role=actor, text=text)
+
+
+def rate_meeting(
+    state: SessionState, actor: Actor, score: int, comment: str, at: float
+) -> MeetingRated:
+    """A participant rates the meeting once it is over (rating again replaces it)."""
+    if actor not in ("mentor", "mentoree"):
+        raise Rejected("forbidden", "only the participants rate their meeting")
+    if state.status != "ended":
+        raise Rejected("not_ended", "a meeting can be rated once it has ended")
+    return MeetingRated(at=at, actor=actor, role=actor, score=score, comment=comment)

@@ -1,7 +1,8 @@
 """A session's state as a fold over its events.
 
-``apply`` handles presence and the session clock itself and hands the agenda and talk
-time to their own modules, so that each concern stays small and testable on its own.
+``apply`` handles presence and the session clock itself and hands the agenda, talk time
+and camera time to their own modules, so that each concern stays small and testable on
+its own.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from functools import reduce
 from typing import Literal
 
 from analytics import agenda as agenda_
+from analytics import camera_time
 from analytics.agenda import Agenda
+from analytics.camera_time import CameraRecord
 from analytics.events import (
     ROLES,
+    ConcernRaised,
     Event,
+    MeetingRated,
     ParticipantJoined,
     ParticipantLeft,
     Person,
@@ -23,6 +28,8 @@ from analytics.events import (
     SessionEnded,
     SessionScheduled,
     SpeakingChanged,
+    SummaryDelivered,
+    SummaryDeliveryFailed,
     WarningSent,
 )
 from analytics.talk import Talk, start_speaking, stop_speaking
@@ -37,6 +44,42 @@ class Presence:
     present: bool = False
     joins: int = 0
     last_joined_at: float | None = None
+    # Time in the room on the session clock, up to the last time they left.
+    present_seconds_before: float = 0.0
+
+    def present_seconds(self, *, started_at: float | None, until: float) -> float:
+        """Time in the room on the session clock (from the start) up to ``until``."""
+        total = self.present_seconds_before
+        if self.present and self.last_joined_at is not None and started_at is not None:
+            total += max(0.0, until - max(self.last_joined_at, started_at))
+        return total
+
+
+@dataclass(frozen=True, kw_only=True)
+class Concern:
+    """Something a participant wants the MPM to know."""
+
+    role: Role
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery:
+    """How delivering the summary through one channel went so far."""
+
+    delivered_at: float | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rating:
+    """A participant's verdict on the meeting: 1 to 5 and a line of text."""
+
+    score: int
+    comment: str
+    at: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +102,9 @@ class SessionState:
     agenda: Agenda = field(default_factory=Agenda)
     presence: dict[Role, Presence] = field(default_factory=lambda: dict.fromkeys(ROLES, Presence()))
     talk: dict[Role, Talk] = field(default_factory=lambda: dict.fromkeys(ROLES, Talk()))
+    camera: dict[Role, CameraRecord] = field(
+        default_factory=lambda: dict.fromkeys(ROLES, CameraRecord())
+    )
     started_at: float | None = None
     ended_at: float | None = None
     ended_by: str | None = None
@@ -67,6 +113,9 @@ class SessionState:
     # When the last participant left a started session, while it stays empty.
     emptied_at: float | None = None
     warnings_sent: frozenset[int] = frozenset()
+    concerns: tuple[Concern, ...] = ()
+    ratings: dict[Role, Rating] = field(default_factory=dict)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
 
     @property
     def status(self) -> Status:
@@ -106,10 +155,8 @@ def start(event: SessionScheduled) -> SessionState:
 
 def _joined(state: SessionState, role: Role, at: float) -> SessionState:
     before = state.presence[role]
-    presence = {
-        **state.presence,
-        role: Presence(present=True, joins=before.joins + 1, last_joined_at=at),
-    }
+    joined = replace(before, present=True, joins=before.joins + 1, last_joined_at=at)
+    presence = {**state.presence, role: joined}
     state = replace(state, presence=presence, emptied_at=None)
     if state.started_at is None and state.everyone_present:
         # Whoever was already talking starts counting now, not before the start.
@@ -125,8 +172,14 @@ def _joined(state: SessionState, role: Role, at: float) -> SessionState:
     return state
 
 
+def _absent(state: SessionState, presence: Presence, at: float) -> Presence:
+    """``presence`` after leaving at ``at``, with the stay booked."""
+    seconds = presence.present_seconds(started_at=state.started_at, until=at)
+    return replace(presence, present=False, present_seconds_before=seconds)
+
+
 def _left(state: SessionState, role: Role, at: float) -> SessionState:
-    presence = {**state.presence, role: replace(state.presence[role], present=False)}
+    presence = {**state.presence, role: _absent(state, state.presence[role], at)}
     talk = {**state.talk, role: _stop_talking(state, state.talk[role], at)}
     state = replace(state, presence=presence, talk=talk)
     if state.started_at is None:
@@ -145,7 +198,7 @@ def _stop_talking(state: SessionState, talk: Talk, at: float) -> Talk:
 
 def _ended(state: SessionState, event: SessionEnded) -> SessionState:
     at = event.at
-    presence = {role: replace(p, present=False) for role, p in state.presence.items()}
+    presence = {role: _absent(state, p, at) for role, p in state.presence.items()}
     talk = {role: _stop_talking(state, t, at) for role, t in state.talk.items()}
     pauses = state.pauses
     if state.paused:
@@ -163,9 +216,30 @@ def _ended(state: SessionState, event: SessionEnded) -> SessionState:
 
 
 def apply(state: SessionState, event: Event) -> SessionState:
-    """Return the state after ``event``; events after the end change nothing."""
+    """Return the state after ``event``.
+
+    After the end only what comes after a meeting counts: concerns, ratings, deliveries.
+    """
+    match event:
+        case ConcernRaised(role=role, text=text, at=at):
+            concern = Concern(role=role, text=text, at=at)
+            return replace(state, concerns=(*state.concerns, concern))
+        case MeetingRated(role=role, score=score, comment=comment, at=at):
+            rating = Rating(score=score, comment=comment, at=at)
+            return replace(state, ratings={**state.ratings, role: rating})
+        case SummaryDelivered(channel=channel, at=at):
+            delivery = replace(state.deliveries.get(channel, Delivery()), delivered_at=at)
+            return replace(state, deliveries={**state.deliveries, channel: delivery})
+        case SummaryDeliveryFailed(channel=channel, attempt=attempt, error=error):
+            delivery = replace(
+                state.deliveries.get(channel, Delivery()), attempts=attempt, last_error=error
+            )
+            return replace(state, deliveries={**state.deliveries, channel: delivery})
     if state.ended_at is not None:
         return state
+    camera = camera_time.apply(state.camera, event, started_at=state.started_at)
+    if camera is not state.camera:
+        state = replace(state, camera=camera)
     match event:
         case ParticipantJoined(role=role, at=at):
             return _joined(state, role, at)

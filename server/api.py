@@ -4,43 +4,39 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import TypeVar
 
-import msgspec
 from aiohttp import web
 
 from analytics import rules
-from analytics.events import ROLES, AgendaDraftItem, Person, SessionScheduled
+from analytics.events import ROLES, AgendaDraftItem, Person, Role, SessionScheduled
 from analytics.session import SessionState
 from server.auth import require_admin, require_session_access
 from server.config import Config
-from server.errors import json_error
+from server.endpoints import act, decode_body, session_or_404
 from server.keys import BOOK, CONFIG
 from server.schemas import AgendaRequest, ScheduleRequest
-from server.sessions import UnknownSession
 from server.tokens import InviteClaims, issue_token
 from server.views import live_state
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-T = TypeVar("T")
 
 
-def invite_link(config: Config, claims: InviteClaims) -> str:
-    """The absolute URL that opens the lobby of a session for one role."""
-    token = issue_token(config.secret, claims)
-    return f"{config.base_url}/s/{claims.session_id}?token={token}"
+def session_links(config: Config, state: SessionState) -> dict[Role, str]:
+    """The invite links of a session: absolute lobby URLs, one per role.
 
-
-async def decode_body(request: web.Request, schema: type[T]) -> T:
-    """Decode the JSON body against ``schema`` or answer 400 naming what is wrong."""
-    if request.content_type != "application/json":
-        raise json_error(web.HTTPUnsupportedMediaType, "send JSON (Content-Type: application/json)")
-    try:
-        return msgspec.json.decode(await request.read(), type=schema)
-    except msgspec.DecodeError as error:
-        raise json_error(web.HTTPBadRequest, f"invalid request body: {error}") from None
+    Tokens expire a while after the scheduled end; the same session always gets the
+    same links, so the MPM can look them up again.
+    """
+    end = state.scheduled_start + state.allotted_minutes * 60
+    expires_at = end + config.link_validity_seconds
+    links = {}
+    for role in ROLES:
+        claims = InviteClaims(session_id=state.session_id, role=role, expires_at=expires_at)
+        token = issue_token(config.secret, claims)
+        links[role] = f"{config.base_url}/s/{state.session_id}?token={token}"
+    return links
 
 
 @routes.post("/api/sessions")
@@ -59,13 +55,7 @@ async def schedule_session(request: web.Request) -> web.Response:
         agenda=tuple(AgendaDraftItem(text=item.strip()) for item in body.agenda),
     )
     state = await request.app[BOOK].schedule(event)
-    expires_at = event.scheduled_start + event.allotted_minutes * 60 + config.link_validity_seconds
-    links = {
-        role: invite_link(
-            config, InviteClaims(session_id=event.session_id, role=role, expires_at=expires_at)
-        )
-        for role in ROLES
-    }
+    links = session_links(config, state)
     return web.json_response({**live_state(state, time.time()), "links": links}, status=201)
 
 
@@ -77,28 +67,12 @@ async def list_sessions(request: web.Request) -> web.Response:
     return web.json_response({"sessions": [live_state(state, now) for state in states]})
 
 
-async def session_or_404(request: web.Request, session_id: str) -> SessionState:
-    """The session's state, or a 404 that says so."""
-    try:
-        return await request.app[BOOK].get(session_id)
-    except UnknownSession:
-        raise json_error(web.HTTPNotFound, "no such session") from None
-
-
 @routes.get("/api/sessions/{session_id}")
 async def get_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     require_session_access(request.app[CONFIG], request, session_id)
     state = await session_or_404(request, session_id)
     return web.json_response(live_state(state, time.time()))
-
-
-# How a refused request maps onto HTTP.
-REJECTION_STATUS: dict[str, type[web.HTTPError]] = {
-    "forbidden": web.HTTPForbidden,
-    "session_ended": web.HTTPConflict,
-    "session_started": web.HTTPConflict,
-}
 
 
 @routes.put("/api/sessions/{session_id}/agenda")
@@ -110,13 +84,7 @@ async def set_agenda(request: web.Request) -> web.Response:
     draft = tuple(
         AgendaDraftItem(text=item.text.strip(), minutes=item.minutes) for item in body.items
     )
-    book = request.app[BOOK]
-    async with book.lock(session_id):
-        state = await session_or_404(request, session_id)
-        try:
-            event = rules.set_agenda(state, actor, draft, time.time())
-        except rules.Rejected as refusal:
-            status = REJECTION_STATUS.get(refusal.code, web.HTTPBadRequest)
-            raise json_error(status, refusal.message) from None
-        state = await book.record(session_id, event)
+    state = await act(
+        request, session_id, lambda state, at: rules.set_agenda(state, actor, draft, at)
+    )
     return web.json_response(live_state(state, time.time()))

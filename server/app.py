@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib.resources import files
 
@@ -10,10 +11,13 @@ import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from server import api, pages
+from server import api, dashboard, pages, summaries, uplink
+from server.cameras import CameraWatch
 from server.config import Config
+from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
-from server.keys import BOOK, CONFIG, HUB, STORE, TEMPLATES, TIMEKEEPER
+from server.keys import BOOK, CONFIG, COURIER, HUB, STORE, TEMPLATES, TIMEKEEPER, UPLINKS
+from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
@@ -84,12 +88,18 @@ def make_app(config: Config) -> web.Application:
         store = await SqliteEventStore(config.database_path).open()
         book = SessionBook(store)
         app[STORE], app[BOOK] = store, book
-        app[HUB] = RoomHub(config, book)
+        cameras = CameraWatch(book, config.camera)
+        app[UPLINKS] = UplinkPeers(config, cameras)
+        app[HUB] = RoomHub(config, book, cameras)
         app[TIMEKEEPER] = Timekeeper(book, config.clock)
-        book.add_listener(app[HUB].on_recorded)
-        book.add_listener(app[TIMEKEEPER].on_recorded)
+        app[COURIER] = SummaryCourier(book, channels_from(config.delivery), config.summary)
+        for listener in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
+            book.add_listener(listener.on_recorded)
         await app[TIMEKEEPER].resume()
+        await app[COURIER].resume()
         yield
+        await app[UPLINKS].close()  # first: closing an uplink may record its camera off
+        await app[COURIER].close()
         await app[TIMEKEEPER].close()
         await store.close()
 
@@ -99,19 +109,34 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(resources)
     app.on_shutdown.append(close_rooms)
     app.add_routes(api.routes)
+    app.add_routes(uplink.routes)
+    app.add_routes(summaries.routes)
+    app.add_routes(dashboard.routes)
     app.add_routes(pages.routes)
     app.router.add_get("/ws", websocket)
     app.router.add_static("/static", str(files("web") / "static"))
     return app
 
 
+def tls_context(config: Config) -> ssl.SSLContext | None:
+    """The server-side TLS context when HTTPS is configured."""
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(config.tls_cert, config.tls_key)
+    return context
+
+
 def run(config: Config) -> None:
     """Serve until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # aioice narrates every ICE check at INFO; only its problems are worth a log line.
+    logging.getLogger("aioice").setLevel(logging.WARNING)
     web.run_app(
         make_app(config),
         host=config.host,
         port=config.port,
+        ssl_context=tls_context(config),
         access_log_class=PathOnlyAccessLogger,
         print=None,
     )

@@ -45,9 +45,17 @@ def check_invite(config: Config, token: str, session_id: str) -> InviteClaims:
     return claims
 
 
-def require_session_access(config: Config, request: web.Request, session_id: str) -> Actor:
-    """Let the MPM or a participant of ``session_id`` in; return who it is."""
+def require_session_access(
+    config: Config, request: web.Request, session_id: str, *, token_in_query: bool = False
+) -> Actor:
+    """Let the MPM or a participant of ``session_id`` in; return who it is.
+
+    With ``token_in_query`` the token may also come as ``?token=``, for pages and
+    downloads a browser opens from a link.
+    """
     token = bearer_token(request)
+    if token is None and token_in_query:
+        token = request.query.get("token") or None
     if token is None:
         raise json_error(web.HTTPUnauthorized, "missing bearer token")
     if is_admin(config, token):

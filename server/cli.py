@@ -21,6 +21,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument(
         "--data-dir", type=Path, default=Path("data"), help="where the database and secrets live"
     )
+    serve.add_argument("--cert", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
+    serve.add_argument("--key", type=Path, help="TLS private key (PEM) for --cert")
     return parser.parse_args(argv)
 
 
@@ -28,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     args = parse_args(argv)
     try:
-        config = load_config(host=args.host, port=args.port, data_dir=args.data_dir)
+        config = load_config(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            tls_cert=args.cert,
+            tls_key=args.key,
+        )
     except ConfigError as error:
         print(f"mentormeet: {error}", file=sys.stderr)
         return 2

@@ -10,13 +10,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analytics.camera import CameraConfig
 from analytics.clock import ClockPolicy
+from analytics.summary import SummaryPolicy
 
-__all__ = ["Config", "ConfigError", "load_config"]
+__all__ = ["Config", "ConfigError", "DeliverySettings", "load_config"]
 
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliverySettings:
+    """Where summaries go when a session ends; every channel is optional."""
+
+    outbox_dir: Path | None = None
+    webhook_url: str | None = None
+    webhook_secret: bytes | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mpm_email: str | None = None
+    mail_from: str = "mentormeet@localhost"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +52,13 @@ class Config:
     link_validity_seconds: float = 14 * 24 * 3600
     heartbeat_seconds: float = 10.0
     clock: ClockPolicy = field(default_factory=ClockPolicy)
+    # Camera analytics: how the uplink is throttled and how its frames are judged.
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    # Serve HTTPS with this certificate chain and key (both PEM), or plain HTTP without.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    summary: SummaryPolicy = field(default_factory=SummaryPolicy)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     # Where the admin token is kept when it was not given in the environment.
     admin_token_file: Path | None = None
 
@@ -48,7 +73,8 @@ class Config:
         if self.public_url:
             return self.public_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.tls_cert else "http"
+        return f"{scheme}://{host}:{self.port}"
 
 
 def _persisted_secret(path: Path) -> str:
@@ -99,14 +125,73 @@ def _clock_policy(environ: Mapping[str, str]) -> ClockPolicy:
     return ClockPolicy(empty_room_grace_seconds=grace * 60, overrun_limit_minutes=overrun)
 
 
+def _camera_config(environ: Mapping[str, str]) -> CameraConfig:
+    """The camera settings, with the uplink's frame rate and width from the environment."""
+    default = CameraConfig()
+    limits = {
+        "MENTORMEET_UPLINK_MAX_FPS": (default.max_fps, 0.2, 30.0),
+        "MENTORMEET_UPLINK_MAX_WIDTH": (default.max_width, 80, 1920),
+    }
+    values: dict[str, float] = {}
+    for name, (value, low, high) in limits.items():
+        text = environ.get(name)
+        if text:
+            try:
+                value = float(text)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, not {text!r}") from None
+            if not low <= value <= high:
+                raise ConfigError(f"{name} must be between {low:g} and {high:g}")
+        values[name] = value
+    return CameraConfig(
+        max_fps=values["MENTORMEET_UPLINK_MAX_FPS"],
+        max_width=int(values["MENTORMEET_UPLINK_MAX_WIDTH"]),
+    )
+
+
+def _delivery_settings(environ: Mapping[str, str], data_dir: Path) -> DeliverySettings:
+    outbox = environ.get("MENTORMEET_OUTBOX_DIR", str(data_dir / "outbox"))
+    webhook_url = environ.get("MENTORMEET_WEBHOOK_URL") or None
+    webhook_secret = environ.get("MENTORMEET_WEBHOOK_SECRET") or None
+    if webhook_url and not webhook_secret:
+        raise ConfigError("MENTORMEET_WEBHOOK_URL needs MENTORMEET_WEBHOOK_SECRET to sign with")
+    smtp_host = environ.get("MENTORMEET_SMTP_HOST") or None
+    mpm_email = environ.get("MENTORMEET_MPM_EMAIL") or None
+    if smtp_host and not mpm_email:
+        raise ConfigError("MENTORMEET_SMTP_HOST needs MENTORMEET_MPM_EMAIL to send to")
+    port_text = environ.get("MENTORMEET_SMTP_PORT", "587")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"MENTORMEET_SMTP_PORT must be a port number, not {port_text!r}")
+    return DeliverySettings(
+        outbox_dir=Path(outbox) if outbox else None,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret.encode() if webhook_secret else None,
+        smtp_host=smtp_host,
+        smtp_port=int(port_text),
+        smtp_username=environ.get("MENTORMEET_SMTP_USERNAME") or None,
+        smtp_password=environ.get("MENTORMEET_SMTP_PASSWORD") or None,
+        smtp_starttls=environ.get("MENTORMEET_SMTP_STARTTLS", "true").lower()
+        in {"1", "true", "yes"},
+        mpm_email=mpm_email,
+        mail_from=environ.get("MENTORMEET_MAIL_FROM") or DeliverySettings.mail_from,
+    )
+
+
 def load_config(
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
     data_dir: Path = Path("data"),
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Config:
     """Build the config, generating and storing the admin token and signing secret if unset."""
+    if (tls_cert is None) != (tls_key is None):
+        raise ConfigError("HTTPS needs both --cert and --key")
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"no such file: {path}")
     data_dir.mkdir(parents=True, exist_ok=True)
     admin_token = environ.get("MENTORMEET_ADMIN_TOKEN", "")
     admin_token_file = None
@@ -118,10 +203,14 @@ def load_config(
         host=host,
         port=port,
         data_dir=data_dir,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
         admin_token=admin_token,
         secret=secret.encode(),
         public_url=environ.get("MENTORMEET_PUBLIC_URL") or None,
         ice_servers=_parse_ice_servers(environ.get("MENTORMEET_ICE_SERVERS", "[]")),
         clock=_clock_policy(environ),
+        delivery=_delivery_settings(environ, data_dir),
+        camera=_camera_config(environ),
         admin_token_file=admin_token_file,
     )

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import jinja2
 from aiohttp import web
 
 from server.config import Config
+from server.delivery import SummaryCourier
+from server.media import UplinkPeers
 from server.sessions import SessionBook
+from server.signalling import RoomHub
 from server.store import EventStore
+from server.timekeeper import Timekeeper
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["BOOK", "CONFIG", "HUB", "STORE", "TEMPLATES", "TIMEKEEPER"]
+__all__ = ["BOOK", "CONFIG", "COURIER", "HUB", "STORE", "TEMPLATES", "TIMEKEEPER", "UPLINKS"]
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", EventStore)
 BOOK = web.AppKey("book", SessionBook)
-HUB = web.AppKey("hub", "RoomHub")
+HUB = web.AppKey("hub", RoomHub)
+TIMEKEEPER = web.AppKey("timekeeper", Timekeeper)
+COURIER = web.AppKey("courier", SummaryCourier)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
-TIMEKEEPER = web.AppKey("timekeeper", "Timekeeper")
+UPLINKS = web.AppKey("uplinks", UplinkPeers)

@@ -19,15 +19,19 @@ __all__ = [
     "AgendaItemIn",
     "AgendaNote",
     "AgendaRequest",
+    "CameraReport",
     "ClientMessage",
+    "ConcernRequest",
     "End",
     "Hello",
     "IceCandidate",
     "PersonIn",
+    "RatingRequest",
     "ScheduleRequest",
     "SessionDescription",
     "Signal",
     "Speaking",
+    "UplinkOffer",
     "decode_client_message",
 ]
 
@@ -65,9 +69,29 @@ class AgendaRequest(msgspec.Struct, forbid_unknown_fields=True):
     items: Annotated[list[AgendaItemIn], Meta(max_length=MAX_AGENDA_ITEMS)]
 
 
+class ConcernRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of ``POST /api/sessions/{id}/concerns``."""
+
+    text: Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"\S")]
+
+
+class RatingRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of ``POST /api/sessions/{id}/rating``."""
+
+    score: Annotated[int, Meta(ge=1, le=5)]
+    comment: Annotated[str, Meta(max_length=300)] = ""
+
+
 class SessionDescription(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     type: Literal["offer", "answer", "rollback"]
     sdp: Annotated[str, Meta(max_length=60_000)] = ""
+
+
+class UplinkOffer(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of ``POST /api/sessions/{id}/uplink``: a complete offer (ICE gathering done)."""
+
+    type: Literal["offer"]
+    sdp: Annotated[str, Meta(min_length=1, max_length=60_000)]
 
 
 class IceCandidate(msgspec.Struct, omit_defaults=True):
@@ -121,7 +145,17 @@ class Speaking(msgspec.Struct, tag="speaking", forbid_unknown_fields=True):
     speaking: bool
 
 
-ClientMessage = Hello | Signal | End | AgendaCheck | AgendaNote | AgendaAdd | Speaking
+class CameraReport(msgspec.Struct, tag="camera", forbid_unknown_fields=True):
+    """What the browser's camera track is doing (``enabled`` is the participant's toggle)."""
+
+    enabled: bool
+    muted: bool
+    ended: bool
+
+
+ClientMessage = (
+    Hello | Signal | End | AgendaCheck | AgendaNote | AgendaAdd | Speaking | CameraReport
+)
 _decoder = msgspec.json.Decoder(ClientMessage)
 
 

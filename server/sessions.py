@@ -45,8 +45,10 @@ class SessionBook:
 
     async def schedule(self, event: SessionScheduled) -> SessionState:
         """Record a new session."""
-        await self._store.append(event.session_id, event)
-        state = self._states[event.session_id] = start(event)
+        async with self.lock(event.session_id):
+            await self._store.append(event.session_id, event)
+            state = self._states[event.session_id] = start(event)
+            await self._notify(state, event)
         return state
 
     async def get(self, session_id: str) -> SessionState:
@@ -64,13 +66,16 @@ class SessionBook:
         state = await self.get(session_id)
         await self._store.append(session_id, event)
         state = self._states[session_id] = apply(state, event)
+        await self._notify(state, event)
+        return state
+
+    async def _notify(self, state: SessionState, event: Event) -> None:
         for listener in self._listeners:
             try:
                 await listener(state, event)
             except Exception:
                 # The event is stored; a listener's failure must not undo or hide that.
-                log.exception("listener failed after %s in session %s", event.type, session_id)
-        return state
+                log.exception("listener failed after %s in %s", event.type, state.session_id)
 
     async def all(self) -> list[SessionState]:
         """Every session, most recently scheduled first."""

@@ -32,12 +32,14 @@ from analytics.events import (
     other_role,
 )
 from analytics.session import SessionState
+from server.cameras import CameraWatch
 from server.config import Config
 from server.schemas import (
     MAX_AGENDA_ITEMS,
     AgendaAdd,
     AgendaCheck,
     AgendaNote,
+    CameraReport,
     ClientMessage,
     End,
     Hello,
@@ -93,9 +95,10 @@ async def send_error(ws: web.WebSocketResponse, code: str, message: str) -> None
 class RoomHub:
     """Every open room and the connections in it."""
 
-    def __init__(self, config: Config, book: SessionBook) -> None:
+    def __init__(self, config: Config, book: SessionBook, cameras: CameraWatch) -> None:
         self._config = config
         self._book = book
+        self._cameras = cameras
         self._rooms: defaultdict[str, dict[Role, Connection]] = defaultdict(dict)
         self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._background: set[asyncio.Task[None]] = set()
@@ -181,6 +184,11 @@ class RoomHub:
                     # Perfect negotiation needs exactly one polite peer.
                     "polite": claims.role == "mentoree",
                     "ice_servers": list(self._config.ice_servers),
+                    # How the browser throttles its camera analytics uplink at the sender.
+                    "uplink": {
+                        "max_fps": self._config.camera.max_fps,
+                        "max_width": self._config.camera.max_width,
+                    },
                     "session": live_state(state, time.time()),
                 },
             )
@@ -241,6 +249,10 @@ class RoomHub:
                 await self._act(
                     connection,
                     lambda _, at: SpeakingChanged(at=at, actor=role, role=role, speaking=speaking),
+                )
+            case CameraReport(enabled=enabled, muted=muted, ended=ended):
+                await self._cameras.report(
+                    connection.session_id, role, enabled=enabled, muted=muted, ended=ended
                 )
             case Hello():
                 await send_error(connection.ws, "already_joined", "this connection has joined")

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from analytics import camera_time
 from analytics.agenda import Agenda
 from analytics.clock import elapsed_seconds, remaining_seconds
 from analytics.events import ROLES
+from analytics.report import iso
 from analytics.session import SessionState
 
-__all__ = ["agenda_items", "agenda_progress", "iso", "live_state"]
-
-
-def iso(timestamp: float | None) -> str | None:
-    """An epoch timestamp as ISO-8601 in UTC, or ``None``."""
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+__all__ = ["agenda_items", "agenda_progress", "live_state"]
 
 
 def agenda_items(agenda: Agenda) -> list[dict[str, Any]]:
@@ -70,7 +64,12 @@ def live_state(state: SessionState, now: float) -> dict[str, Any]:
                 "name": state.person(role).name,
                 "present": state.presence[role].present,
                 "joins": state.presence[role].joins,
-                "talk_seconds": round(state.talk[role].seconds_at(now), 1),
+                # Talk before the start counts for nothing, even while a stretch is open.
+                "talk_seconds": round(state.talk[role].seconds_at(now), 1)
+                if state.started_at is not None
+                else 0.0,
+                "camera": state.camera[role].state,
+                "camera_on_seconds": round(camera_time.camera_on_seconds(state, role, now), 1),
             }
             for role in ROLES
         },

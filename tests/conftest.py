@@ -23,6 +23,15 @@ from tests.utils import (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Sync Playwright keeps an event loop running in the main thread for as long as the
+    browser is open, and asyncio tests cannot start their own loop beside it.
+    """
+    items.sort(key=lambda item: item.path.parent.name == "e2e")
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return load_config(

@@ -119,3 +119,30 @@ def test_base_url_brackets_an_ipv6_host(tmp_path):
     config = load_config(host="::1", port=8080, data_dir=tmp_path, environ={})
 
     assert config.base_url == "http://[::1]:8080"
+
+
+def test_the_camera_uplink_defaults_to_two_small_frames_a_second(tmp_path):
+    camera = load_config(data_dir=tmp_path, environ={}).camera
+
+    assert (camera.max_fps, camera.max_width) == (2.0, 320)
+
+
+def test_the_camera_uplink_rate_and_width_come_from_the_environment(tmp_path):
+    environ = {"MENTORMEET_UPLINK_MAX_FPS": "1.5", "MENTORMEET_UPLINK_MAX_WIDTH": "480"}
+    camera = load_config(data_dir=tmp_path, environ=environ).camera
+
+    assert (camera.max_fps, camera.max_width) == (1.5, 480)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MENTORMEET_UPLINK_MAX_FPS", "fast"),
+        ("MENTORMEET_UPLINK_MAX_FPS", "0"),
+        ("MENTORMEET_UPLINK_MAX_FPS", "nan"),
+        ("MENTORMEET_UPLINK_MAX_WIDTH", "10"),
+    ],
+)
+def test_bad_uplink_settings_are_a_config_error_naming_the_variable(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_config(data_dir=tmp_path, environ={name: value})

@@ -52,7 +52,7 @@ def test_two_people_meet_see_each_other_and_a_reload_brings_the_call_back(
     mentor.goto(links["mentor"])
     expect(mentor.get_by_role("heading", name="Hello Ada Lovelace")).to_be_visible()
     expect(mentor.locator("#preview-status")).to_have_text("Your camera and microphone work.")
-    mentor.wait_for_function("document.querySelector('#preview').videoWidth > 0")
+    mentor.wait_for_function("() => document.querySelector('#preview').videoWidth > 0")
     mentor.screenshot(path=tmp_path / "lobby.png")
     mentor.get_by_test_id("join").click()
     expect(mentor.get_by_test_id("room-status")).to_contain_text("Waiting for Grace Hopper")

@@ -1,6 +1,8 @@
 'use strict';
 
-import { formatDateTime } from '../common/time.js';
+import { ApiError, apiRequest } from '../common/api.js';
+import { h, svg } from '../common/dom.js';
+import { formatDateTime, formatDuration } from '../common/time.js';
 
 const signIn = document.querySelector('#sign-in');
 const signInForm = document.querySelector('#sign-in-form');
@@ -10,19 +12,11 @@ const dashboard = document.querySelector('#dashboard');
 const scheduleForm = document.querySelector('#schedule-form');
 const scheduleError = document.querySelector('#schedule-error');
 const scheduled = document.querySelector('#scheduled');
-const sessionRows = document.querySelector('#session-rows');
-const noSessions = document.querySelector('#no-sessions');
 const refreshed = document.querySelector('#refreshed');
+const exportButton = document.querySelector('#export-csv');
 
 const TOKEN_KEY = 'mentormeet.admin-token';
-const REFRESH_MS = 5000;
-
-class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
+const REFRESH_MS = 3000;
 
 // The token arrives in the URL fragment (never sent to the server, never logged) and is
 // kept for this tab only.
@@ -35,56 +29,117 @@ function takeTokenFromUrl() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-async function api(path, { method = 'GET', body } = {}) {
-  const response = await fetch(path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const payload = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, payload.error ?? response.statusText);
-  return payload;
-}
+const adminToken = () => sessionStorage.getItem(TOKEN_KEY);
+const api = (path, options) => apiRequest(path, adminToken(), options);
 
 function showError(element, message) {
   element.textContent = message;
   element.hidden = !message;
 }
 
-function cell(text) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  return td;
+function fillList(containerId, items, render) {
+  document.querySelector(`#${containerId}`).replaceChildren(...items.map(render));
+  document.querySelector(`#no-${containerId}`).hidden = items.length > 0;
 }
 
-function renderSessions(sessions) {
-  noSessions.hidden = sessions.length > 0;
-  sessionRows.replaceChildren(
-    ...sessions.map((s) => {
-      const row = document.createElement('tr');
-      row.dataset.sessionId = s.id;
-      const present = Object.values(s.participants).filter((p) => p.present).map((p) => p.name);
-      const status = cell(s.status);
-      status.className = `status status-${s.status}`;
-      row.append(
-        cell(`${s.participants.mentor.name} & ${s.participants.mentoree.name}`),
-        cell(formatDateTime(s.scheduled_start)),
-        cell(String(s.allotted_minutes)),
-        status,
-        cell(present.join(', ') || '—'),
-      );
-      return row;
-    }),
+const pairName = (s) => `${s.participants?.mentor.name ?? s.mentor} & ${s.participants?.mentoree.name ?? s.mentoree}`;
+const percent = (share) => (share === null || share === undefined ? '—' : `${Math.round(share * 100)}%`);
+
+function flagBadge(flag) {
+  return h('span', { className: `badge badge-${flag.severity}`, title: `Tip ${flag.tip}: ${flag.message}`, dataCode: flag.code }, flag.message);
+}
+
+function liveCard(s) {
+  const people = Object.entries(s.participants).map(([role, p]) => h('li', { dataPresent: String(p.present) },
+    h('span', { className: 'dot' }), `${p.name} (${role})`,
+    p.camera ? h('span', { className: `camera camera-${p.camera}` }, ` camera ${p.camera.replace('_', ' ')}`) : null,
+  ));
+  const left = s.started_at
+    ? (s.remaining_seconds >= 0 ? `${formatDuration(s.remaining_seconds)} left` : `${formatDuration(-s.remaining_seconds)} over`)
+    : 'waiting for both to join';
+  const agenda = s.agenda_progress.total ? `agenda ${s.agenda_progress.covered}/${s.agenda_progress.total}` : 'no agenda';
+  return h('article', { className: 'live-card', dataSessionId: s.id },
+    h('h3', {}, pairName(s)),
+    h('ul', { className: 'people' }, people),
+    h('p', { className: 'muted' }, `${left} · ${agenda}${s.paused ? ' · paused' : ''}`),
   );
+}
+
+function upcomingRow(s) {
+  const copy = (role) => h('button', { type: 'button', className: 'secondary small copy-link', dataLink: s.links[role] }, role);
+  return h('tr', { dataSessionId: s.id },
+    h('td', {}, pairName(s)),
+    h('td', {}, formatDateTime(s.scheduled_start)),
+    h('td', {}, String(s.allotted_minutes)),
+    h('td', {}, s.agenda_progress.sent_at ? `sent (${s.agenda_progress.total} items)` : 'not sent yet'),
+    h('td', { className: 'link-buttons' }, copy('mentor'), copy('mentoree')),
+  );
+}
+
+function deliveryCell(deliveries) {
+  return h('td', { className: 'deliveries' }, deliveries.map((d) => h('span', {
+    className: `delivery ${d.delivered_at ? 'delivered' : 'pending'}`,
+    title: d.delivered_at ? `delivered ${formatDateTime(d.delivered_at)}` : `${d.attempts} failed attempt(s): ${d.last_error ?? 'waiting'}`,
+    dataChannel: d.channel,
+  }, `${d.delivered_at ? '✓' : '⟳'} ${d.channel}${!d.delivered_at && d.attempts ? ` (${d.attempts} tries)` : ''}`)));
+}
+
+function pastRow(s) {
+  const cameras = Object.values(s.participants).map((p) => percent(p.camera_on_share)).join(' / ');
+  const link = `/api/sessions/${encodeURIComponent(s.session_id)}/summary.html?token=${encodeURIComponent(adminToken())}`;
+  return h('tr', { dataSessionId: s.session_id },
+    h('td', {}, pairName(s)),
+    h('td', {}, formatDateTime(s.ended_at)),
+    h('td', {}, `${formatDuration(s.duration_seconds)} of ${s.allotted_minutes}:00`),
+    h('td', {}, cameras),
+    h('td', {}, s.agenda.total ? `${s.agenda.covered}/${s.agenda.total}` : '—'),
+    h('td', { className: 'flags-cell' }, s.flags.length ? s.flags.map(flagBadge) : h('span', { className: 'ok' }, 'all five tips')),
+    deliveryCell(s.deliveries),
+    h('td', {}, h('a', { href: link, target: '_blank', rel: 'noopener' }, 'Summary')),
+  );
+}
+
+function trendChart(points) {
+  const width = 280;
+  const height = 80;
+  const max = Math.max(1.25, ...points.map((p) => p.time_used_share));
+  const barWidth = Math.min(28, (width - 10) / Math.max(points.length, 1) - 4);
+  const y = (share) => height - 4 - (share / max) * (height - 10);
+  const bars = points.map((p, i) => svg('rect', {
+    x: 6 + i * (barWidth + 4), y: y(p.time_used_share), width: barWidth,
+    height: Math.max(1, height - 4 - y(p.time_used_share)),
+    class: p.ended_early ? 'bar early' : 'bar',
+  }, svg('title', {}, `${Math.round(p.time_used_share * 100)}% of the allotted time`)));
+  const full = svg('line', { x1: 0, x2: width, y1: y(1), y2: y(1), class: 'full-line' });
+  return svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'trend-chart', role: 'img', 'aria-label': 'Share of allotted time used per session' }, ...bars, full);
+}
+
+function pairCard(trend) {
+  return h('article', { className: 'pair-card', dataTestid: 'pair' },
+    h('h3', {}, `${trend.mentor} & ${trend.mentoree}`),
+    trend.flags.map(flagBadge),
+    trendChart(trend.points),
+    h('dl', { className: 'pair-stats' },
+      h('dt', {}, 'Sessions held'), h('dd', {}, String(trend.sessions_held)),
+      h('dt', {}, 'Time used'), h('dd', {}, percent(trend.average_time_used_share)),
+      h('dt', {}, 'Camera on'), h('dd', {}, percent(trend.average_camera_on_share)),
+      h('dt', {}, 'Agenda covered'), h('dd', {}, percent(trend.average_agenda_coverage)),
+      h('dt', {}, 'Early-end streak'), h('dd', {}, String(trend.early_end_streak)),
+    ),
+  );
+}
+
+function render(board) {
+  fillList('live', board.live, liveCard);
+  fillList('upcoming', board.upcoming, upcomingRow);
+  fillList('past', board.past, pastRow);
+  fillList('pairs', board.pairs, pairCard);
   refreshed.textContent = `Updated ${new Date().toLocaleTimeString()}`;
 }
 
 async function refresh() {
   try {
-    renderSessions((await api('/api/sessions')).sessions);
+    render(await api('/api/dashboard'));
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       sessionStorage.removeItem(TOKEN_KEY);
@@ -106,6 +161,16 @@ async function showDashboard() {
   if (!(await refresh())) return;
   signIn.hidden = true;
   dashboard.hidden = false;
+}
+
+async function copyText(text, button, label) {
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = 'Copied';
+  } catch {
+    window.prompt('Copy this link:', text); // no clipboard access (http, old browser)
+  }
+  setTimeout(() => { button.textContent = label; }, 1500);
 }
 
 function defaultStart() {
@@ -149,17 +214,25 @@ scheduleForm.addEventListener('submit', async (event) => {
   }
 });
 
-scheduled.addEventListener('click', async (event) => {
+scheduled.addEventListener('click', (event) => {
   const button = event.target.closest('button.copy');
   if (!button) return;
-  const input = scheduled.querySelector(`[data-testid=${button.dataset.copy}]`);
-  try {
-    await navigator.clipboard.writeText(input.value);
-  } catch {
-    input.select(); // without clipboard access, leave the link selected for Ctrl-C
+  copyText(scheduled.querySelector(`[data-testid=${button.dataset.copy}]`).value, button, 'Copy');
+});
+document.querySelector('#upcoming').addEventListener('click', (event) => {
+  const button = event.target.closest('button.copy-link');
+  if (button) copyText(button.dataset.link, button, button.textContent);
+});
+
+exportButton.addEventListener('click', async () => {
+  const response = await fetch('/api/sessions.csv', { headers: { Authorization: `Bearer ${adminToken()}` } });
+  if (!response.ok) {
+    refreshed.textContent = `Export failed: ${response.statusText}`;
+    return;
   }
-  button.textContent = 'Copied';
-  setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+  const url = URL.createObjectURL(await response.blob());
+  h('a', { href: url, download: 'mentormeet-sessions.csv' }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 });
 
 signInForm.addEventListener('submit', (event) => {

@@ -3,19 +3,28 @@
 // The peer-to-peer call with the other participant, negotiated with the "perfect
 // negotiation" pattern: both sides may offer at any time; on a collision the polite side
 // rolls back and the impolite side ignores the other's offer.
+//
+// Collisions are still best avoided at the start: after a rollback Chromium can leave ICE
+// gathering stuck (seen with the camera uplink gathering beside it), and the call never
+// connects. So whoever joins second (`waitForOffer`) adds its tracks only once the first
+// offer arrives, and answers it with them; only the side already in the room offers.
 
 export class PeerCall extends EventTarget {
   #makingOffer = false;
   #ignoreOffer = false;
   #settingRemoteAnswer = false;
 
-  constructor({ localStream, iceServers, polite, sendSignal }) {
+  #localStream;
+  #sending = false;
+
+  constructor({ localStream, iceServers, polite, sendSignal, waitForOffer = false }) {
     super();
     this.polite = polite;
     this.sendSignal = sendSignal;
     this.pc = new RTCPeerConnection({ iceServers });
     this.remoteStream = new MediaStream();
-    for (const track of localStream?.getTracks() ?? []) this.pc.addTrack(track, localStream);
+    this.#localStream = localStream;
+    if (!waitForOffer) this.#startSending();
 
     this.pc.addEventListener('track', ({ track }) => {
       this.remoteStream.addTrack(track);
@@ -29,6 +38,13 @@ export class PeerCall extends EventTarget {
       this.dispatchEvent(new CustomEvent('state', { detail: this.pc.connectionState }));
       if (this.pc.connectionState === 'failed') this.pc.restartIce();
     });
+  }
+
+  // Tracks added after the remote offer take its transceivers, so the answer carries them.
+  #startSending() {
+    if (this.#sending) return;
+    this.#sending = true;
+    for (const track of this.#localStream?.getTracks() ?? []) this.pc.addTrack(track, this.#localStream);
   }
 
   async #offer() {
@@ -56,6 +72,7 @@ export class PeerCall extends EventTarget {
         await this.pc.setRemoteDescription(description);
         this.#settingRemoteAnswer = false;
         if (description.type === 'offer') {
+          this.#startSending();
           await this.pc.setLocalDescription();
           this.sendSignal({ description: this.pc.localDescription.toJSON() });
         }

@@ -1,9 +1,11 @@
 'use strict';
 
+import { apiRequest } from '../common/api.js';
 import { inviteToken, RoomChannel } from '../common/signalling.js';
 import { formatDuration } from '../common/time.js';
 import { AgendaPanel } from './agenda.js';
 import { PeerCall } from './call.js';
+import { watchCamera } from './camera.js';
 import { watchSpeaking } from './talk.js';
 
 const localVideo = document.querySelector('#local-video');
@@ -20,6 +22,11 @@ const talkMentor = document.querySelector('#talk-mentor');
 const talkMentoree = document.querySelector('#talk-mentoree');
 const talkLegend = document.querySelector('#talk-legend');
 const endQuestion = document.querySelector('#end-question');
+const concernButton = document.querySelector('#concern');
+const concernDialog = document.querySelector('#concern-dialog');
+const concernText = document.querySelector('#concern-text');
+const afterEnd = document.querySelector('#after-end');
+const summaryLink = document.querySelector('#summary-link');
 const cameraToggle = document.querySelector('#camera-toggle');
 const micToggle = document.querySelector('#mic-toggle');
 const endButton = document.querySelector('#end-session');
@@ -96,12 +103,14 @@ async function playRemote() {
   }
 }
 
-function startCall() {
+// `waitForOffer`: we joined second, so the one already in the room makes the offer.
+function startCall({ waitForOffer }) {
   endCall();
   call = new PeerCall({
     localStream,
     iceServers,
     polite,
+    waitForOffer,
     sendSignal: (signal) => channel.send({ type: 'signal', ...signal }),
   });
   call.addEventListener('remotestream', ({ detail }) => {
@@ -181,6 +190,8 @@ function showEnded(state) {
   showBanner(`${how} Thank you both.`, 'done');
   warning.hidden = true;
   document.body.dataset.ended = 'true';
+  summaryLink.href = `/s/${encodeURIComponent(state.id)}/summary?token=${encodeURIComponent(inviteToken())}`;
+  afterEnd.hidden = false;
   for (const button of [cameraToggle, micToggle, endButton]) button.disabled = true;
 }
 
@@ -190,7 +201,7 @@ channel.addEventListener('welcome', ({ detail }) => {
   renderSession(detail.session);
   if (detail.session.participants[peerRole].present) {
     showBanner('');
-    startCall();
+    startCall({ waitForOffer: true });
   } else {
     showBanner(`Waiting for ${detail.session.participants[peerRole].name} to join…`);
   }
@@ -199,7 +210,7 @@ channel.addEventListener('welcome', ({ detail }) => {
 channel.addEventListener('peer', ({ detail }) => {
   if (detail.event === 'joined') {
     showBanner('');
-    startCall();
+    startCall({ waitForOffer: false });
   } else {
     endCall();
     showBanner('Your partner left the room. They can rejoin with their link.', 'warn');
@@ -233,6 +244,21 @@ endButton.addEventListener('click', () => {
 endDialog.addEventListener('close', () => {
   if (endDialog.returnValue === 'end') channel.send({ type: 'end' });
 });
+concernButton.addEventListener('click', () => concernDialog.showModal());
+concernDialog.addEventListener('close', async () => {
+  const text = concernText.value.trim();
+  if (concernDialog.returnValue !== 'send' || !text) return;
+  try {
+    await apiRequest(`/api/sessions/${encodeURIComponent(session.id)}/concerns`, inviteToken(), {
+      method: 'POST',
+      body: { text },
+    });
+    concernText.value = '';
+    showBanner('Your program manager has your message.', 'info');
+  } catch (error) {
+    showBanner(`Your message was not sent: ${error.message}`, 'error');
+  }
+});
 window.addEventListener('pagehide', () => channel.close());
 setInterval(renderClock, 1000);
 
@@ -240,4 +266,5 @@ localStream = await openCamera();
 localVideo.srcObject = localStream;
 syncControls();
 watchSpeaking(localStream, (speaking) => channel.send({ type: 'speaking', speaking }));
+window.mentormeet.camera = watchCamera({ channel, localStream, role, peerRole });
 channel.connect();

@@ -1,0 +1,127 @@
+"""The camera watch: one tracker per open uplink, and the events it leads to.
+
+Frame readings (from :mod:`server.media`), the browser's reports about its track (from
+the room hub) and the passing of time go through the pure tracker in
+:mod:`analytics.camera`. Only a change of state becomes an event, ``camera_observed``;
+a report becomes ``camera_reported`` when it differs from the last one. Events are
+recorded only for a participant who is in the room of a session that has not ended.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from analytics.camera import (
+    CameraConfig,
+    CameraTracker,
+    FrameReading,
+    face_check_due,
+    observe_frame,
+    observe_report,
+    observe_time,
+)
+from analytics.events import CameraObserved, CameraReported, CameraState, Event, Role
+from analytics.session import SessionState
+from server.sessions import SessionBook
+
+__all__ = ["CameraWatch"]
+
+Key = tuple[str, Role]
+
+
+class CameraWatch:
+    """Turns what the server and the browsers see of each camera into camera events."""
+
+    def __init__(self, book: SessionBook, config: CameraConfig) -> None:
+        self._book = book
+        self._config = config
+        self._trackers: dict[Key, CameraTracker] = {}
+
+    def state(self, session_id: str, role: Role) -> CameraState | None:
+        """The tracked state of a participant's camera; ``None`` without an uplink."""
+        tracker = self._trackers.get((session_id, role))
+        return None if tracker is None else tracker.state
+
+    def face_check_due(self, session_id: str, role: Role, at: float) -> bool:
+        """Whether the frame arriving at ``at`` should be checked for a face."""
+        tracker = self._trackers.get((session_id, role))
+        return tracker is not None and face_check_due(tracker, at, self._config)
+
+    async def start(self, session_id: str, role: Role, at: float) -> None:
+        """An uplink opened (replacing any other): watch it, from what the record says."""
+        record = (await self._book.get(session_id)).camera[role]
+        # Starting from the recorded state means a replaced uplink that carries on showing
+        # the same picture records nothing new; one that shows nothing turns off.
+        self._trackers[session_id, role] = CameraTracker(
+            started_at=at,
+            state=record.state,
+            pending=record.state,
+            pending_since=at,
+            reported_off=record.report is not None and not record.report.live,
+        )
+
+    async def stop(self, session_id: str, role: Role) -> None:
+        """The last uplink closed: nothing more is seen of this camera, so it is off."""
+        if self._trackers.pop((session_id, role), None) is not None:
+            await self._record_state(session_id, role, "off", time.time())
+
+    async def frame(self, session_id: str, role: Role, reading: FrameReading) -> None:
+        """An analysed frame arrived."""
+        await self._update(
+            session_id, role, reading.at, lambda t: observe_frame(t, reading, self._config)
+        )
+
+    async def tick(self, session_id: str, role: Role, now: float) -> None:
+        """Time passed: frames that stopped coming turn the camera off."""
+        await self._update(session_id, role, now, lambda t: observe_time(t, now, self._config))
+
+    async def report(
+        self, session_id: str, role: Role, *, enabled: bool, muted: bool, ended: bool
+    ) -> None:
+        """The browser said what its camera track is doing."""
+        event = CameraReported(
+            at=time.time(), actor=role, role=role, enabled=enabled, muted=muted, ended=ended
+        )
+        async with self._book.lock(session_id):
+            state = await self._book.get(session_id)
+            last = state.camera[role].report
+            if self._may_record(state, role) and (
+                last is None or (last.enabled, last.muted, last.ended) != (enabled, muted, ended)
+            ):
+                await self._book.record(session_id, event)
+        await self._update(
+            session_id,
+            role,
+            event.at,
+            lambda t: observe_report(t, live=event.live, at=event.at, config=self._config),
+        )
+
+    async def _update(
+        self,
+        session_id: str,
+        role: Role,
+        at: float,
+        change: Callable[[CameraTracker], CameraTracker],
+    ) -> None:
+        before = self._trackers.get((session_id, role))
+        if before is None:
+            return  # no uplink: the camera is off already, and stays off until one opens
+        after = self._trackers[session_id, role] = change(before)
+        if after.state != before.state:
+            await self._record_state(session_id, role, after.state, at)
+
+    async def _record_state(
+        self, session_id: str, role: Role, camera: CameraState, at: float
+    ) -> None:
+        async with self._book.lock(session_id):
+            state = await self._book.get(session_id)
+            # Trackers run ahead of the lock; the record may already say so (an uplink that
+            # closed after its participant left is off in the record already).
+            if self._may_record(state, role) and state.camera[role].state != camera:
+                event: Event = CameraObserved(at=at, actor="system", role=role, state=camera)
+                await self._book.record(session_id, event)
+
+    @staticmethod
+    def _may_record(state: SessionState, role: Role) -> bool:
+        return state.status != "ended" and state.presence[role].present

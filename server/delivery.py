@@ -1,0 +1,250 @@
+"""Summary delivery to the MPM: a file outbox, a signed webhook and email.
+
+Each configured channel gets the summary once the session ends, at least once: a failure
+is recorded as an event (so the dashboard shows it and a restart resumes it) and retried
+with exponential backoff until it goes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+import aiohttp
+import aiosmtplib
+
+from analytics.events import Event, SessionEnded, SummaryDelivered, SummaryDeliveryFailed
+from analytics.report import render_html_document, render_markdown, to_json
+from analytics.session import SessionState
+from analytics.summary import Summary, SummaryPolicy, summarise
+from server.config import DeliverySettings
+from server.sessions import SessionBook
+
+__all__ = [
+    "Channel",
+    "EmailChannel",
+    "OutboxChannel",
+    "SummaryCourier",
+    "WebhookChannel",
+    "channels_from",
+    "retry_delay",
+    "signature",
+]
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Mentormeet-Signature"
+MAX_RETRY_DELAY = 3600.0
+
+
+def summary_json_bytes(summary: Summary) -> bytes:
+    """The JSON body every channel sends: stable key order, UTF-8."""
+    return json.dumps(to_json(summary), ensure_ascii=False, sort_keys=True).encode()
+
+
+def signature(secret: bytes, body: bytes) -> str:
+    """The webhook signature header value: ``sha256=<hex HMAC-SHA256 of the body>``."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def retry_delay(attempt: int, *, first: float = 2.0) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (doubling, capped at an hour)."""
+    # The exponent is capped: past it the hour applies anyway, and 2 ** 1024 is no float.
+    return min(MAX_RETRY_DELAY, first * 2.0 ** min(attempt - 1, 64))
+
+
+class Channel(Protocol):
+    """A way to get a summary to the MPM; ``deliver`` raises when it did not arrive."""
+
+    name: str
+
+    async def deliver(self, summary: Summary) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboxChannel:
+    """Writes ``<session>.html``, ``.md`` and ``.json`` into a directory."""
+
+    directory: Path
+    name: str = "outbox"
+
+    async def deliver(self, summary: Summary) -> None:
+        files = {
+            "html": render_html_document(summary).encode(),
+            "md": render_markdown(summary).encode(),
+            "json": summary_json_bytes(summary),
+        }
+        await asyncio.to_thread(self._write, summary.session_id, files)
+
+    def _write(self, session_id: str, files: dict[str, bytes]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for suffix, content in files.items():
+            target = self.directory / f"{session_id}.{suffix}"
+            partial = target.with_suffix(f".{suffix}.partial")
+            partial.write_bytes(content)
+            os.replace(partial, target)  # readers never see half a file
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    """POSTs the summary JSON, signed, with an idempotency key for at-least-once delivery."""
+
+    url: str
+    secret: bytes
+    timeout_seconds: float = 10.0
+    name: str = "webhook"
+
+    async def deliver(self, summary: Summary) -> None:
+        body = summary_json_bytes(summary)
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(self.secret, body),
+            "Idempotency-Key": f"summary:{summary.session_id}",
+        }
+        timeout = aiohttp.ClientTimeout(total=self.timeout_seconds)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as client,
+            client.post(self.url, data=body, headers=headers) as response,
+        ):
+            if response.status >= 300:
+                raise RuntimeError(f"webhook answered {response.status} {response.reason}")
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    """Sends the summary as HTML with a Markdown plain-text alternative."""
+
+    hostname: str
+    port: int
+    sender: str
+    recipient: str
+    username: str | None = None
+    password: str | None = None
+    start_tls: bool = False
+    name: str = "email"
+
+    async def deliver(self, summary: Summary) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = self.recipient
+        message["Subject"] = f"Session summary: {summary.mentor} & {summary.mentoree}"
+        message.set_content(render_markdown(summary))
+        message.add_alternative(render_html_document(summary), subtype="html")
+        await aiosmtplib.send(
+            message,
+            hostname=self.hostname,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            start_tls=self.start_tls,
+            timeout=30,
+        )
+
+
+class SummaryCourier:
+    """Delivers every ended session's summary through every channel, retrying failures."""
+
+    def __init__(
+        self,
+        book: SessionBook,
+        channels: list[Channel],
+        policy: SummaryPolicy,
+        *,
+        first_retry_seconds: float = 2.0,
+    ) -> None:
+        self._book = book
+        self._channels = channels
+        self._policy = policy
+        self._first_retry = first_retry_seconds
+        self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+
+    @property
+    def channel_names(self) -> list[str]:
+        """The configured channels, in order."""
+        return [channel.name for channel in self._channels]
+
+    async def resume(self) -> None:
+        """Pick up deliveries that a previous process did not finish."""
+        for state in await self._book.all():
+            if state.status == "ended":
+                self._start(state)
+
+    async def on_recorded(self, state: SessionState, event: Event) -> None:
+        """Book listener: a session that just ended has a summary to deliver."""
+        if isinstance(event, SessionEnded):
+            self._start(state)
+
+    def _start(self, state: SessionState) -> None:
+        for channel in self._channels:
+            key = (state.session_id, channel.name)
+            delivered = state.deliveries.get(channel.name)
+            if key in self._tasks or (delivered and delivered.delivered_at is not None):
+                continue
+            task = asyncio.create_task(self._deliver(state.session_id, channel))
+            self._tasks[key] = task
+            task.add_done_callback(lambda _, key=key: self._tasks.pop(key, None))
+
+    async def _deliver(self, session_id: str, channel: Channel) -> None:
+        while True:
+            state = await self._book.get(session_id)
+            previous = state.deliveries.get(channel.name)
+            attempt = (previous.attempts if previous else 0) + 1
+            try:
+                await channel.deliver(summarise(state, self._policy))
+            except Exception as error:  # any failure is retried; none may lose the summary
+                log.warning("delivering %s by %s failed: %s", session_id, channel.name, error)
+                failure = SummaryDeliveryFailed(
+                    at=time.time(),
+                    actor="system",
+                    channel=channel.name,
+                    attempt=attempt,
+                    error=(str(error) or type(error).__name__)[:300],
+                )
+                await self._record(session_id, failure)
+                await asyncio.sleep(retry_delay(attempt, first=self._first_retry))
+                continue
+            delivered = SummaryDelivered(at=time.time(), actor="system", channel=channel.name)
+            await self._record(session_id, delivered)
+            return
+
+    async def _record(self, session_id: str, event: Event) -> None:
+        async with self._book.lock(session_id):
+            await self._book.record(session_id, event)
+
+    async def close(self) -> None:
+        """Stop retrying; what is not delivered yet resumes on the next start."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def channels_from(settings: DeliverySettings) -> list[Channel]:
+    """The channels the settings turn on, in the order they are tried."""
+    channels: list[Channel] = []
+    if settings.outbox_dir is not None:
+        channels.append(OutboxChannel(settings.outbox_dir))
+    if settings.webhook_url and settings.webhook_secret:
+        channels.append(WebhookChannel(settings.webhook_url, settings.webhook_secret))
+    if settings.smtp_host and settings.mpm_email:
+        channels.append(
+            EmailChannel(
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.mail_from,
+                recipient=settings.mpm_email,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                start_tls=settings.smtp_starttls,
+            )
+        )
+    return channels

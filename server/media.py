@@ -1,0 +1,276 @@
+"""The server's end of each participant's analytics uplink: an aiortc peer per camera.
+
+A browser offers a second peer connection carrying a clone of its camera track, already
+throttled at the sender (about 2 fps, about 320x240). For each uplink the server
+
+* drains every received track: aiortc queues decoded frames without bound for a track
+  nobody reads (aiortc#554);
+* analyses at most ``max_fps`` frames a second, in a small thread pool, skipping frames
+  while the previous one is still being analysed, so OpenCV never runs on the event loop;
+* ticks the participant's camera tracker once a second and closes the peer when the
+  connection fails, never connects, or stops sending frames.
+
+aiortc does not trickle ICE (aioice#4): the browser sends its offer once gathering is
+complete and gets a complete answer back, so one HTTP request sets an uplink up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+
+from analytics.camera import CameraConfig, FrameReading, load_face_detector, read_frame
+from analytics.events import Event, ParticipantLeft, Role, SessionEnded
+from analytics.session import SessionState
+from server.cameras import CameraWatch
+from server.config import Config
+
+__all__ = ["UplinkPeers", "UplinkRefused", "small_gray"]
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, Role]
+
+
+class UplinkRefused(ValueError):
+    """The offer cannot become an uplink; the message says why."""
+
+
+def small_gray(frame: av.VideoFrame, max_width: int) -> np.ndarray:
+    """The frame's luma, scaled down to at most ``max_width`` pixels wide."""
+    scale = min(1.0, max_width / frame.width)
+    width = max(2, round(frame.width * scale / 2) * 2)
+    height = max(2, round(frame.height * scale / 2) * 2)
+    return frame.reformat(width=width, height=height, format="gray").to_ndarray()
+
+
+@dataclass(eq=False)
+class Uplink:
+    """One participant's uplink peer and the work that serves it."""
+
+    session_id: str
+    role: Role
+    pc: RTCPeerConnection
+    opened_at: float
+    last_frame_at: float | None = None
+    analysed_at: float | None = None
+    analysing: bool = False
+    # The last analysed frame, to tell a frozen picture from a live one.
+    previous: np.ndarray | None = None
+    closing: bool = False
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Track readers only wait for frames and may be cancelled; the other work records
+    # events and is left to finish, so that nothing is stored without being applied.
+    drains: set[asyncio.Task[None]] = field(default_factory=set)
+    work: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def key(self) -> Key:
+        return (self.session_id, self.role)
+
+
+class UplinkPeers:
+    """Every open uplink, keyed by session and role (a new uplink replaces the old one)."""
+
+    def __init__(
+        self,
+        config: Config,
+        watch: CameraWatch,
+        *,
+        connect_timeout: float = 20.0,
+        idle_timeout: float = 30.0,
+        tick_seconds: float = 1.0,
+        workers: int = 2,
+    ) -> None:
+        self._camera: CameraConfig = config.camera
+        self._ice_servers = [RTCIceServer(**server) for server in config.ice_servers]
+        self._watch = watch
+        self._connect_timeout = connect_timeout
+        self._idle_timeout = idle_timeout
+        self._tick_seconds = tick_seconds
+        self._peers: dict[Key, Uplink] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="camera")
+        # Cascade classifiers must not be shared by threads detecting at the same time.
+        self._detectors = threading.local()
+        # Parallelism comes from analysing several participants at once; OpenCV's own
+        # threads inside one small frame only add contention.
+        cv2.setNumThreads(1)
+
+    def __len__(self) -> int:
+        return len(self._peers)
+
+    def peer(self, session_id: str, role: Role) -> RTCPeerConnection | None:
+        """The peer connection of a participant's open uplink, if any."""
+        uplink = self._peers.get((session_id, role))
+        return None if uplink is None else uplink.pc
+
+    async def accept(
+        self, session_id: str, role: Role, offer: RTCSessionDescription
+    ) -> RTCSessionDescription:
+        """Answer a participant's offer; their previous uplink, if any, is closed."""
+        if self._closed:
+            raise UplinkRefused("the server is shutting down")
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
+        uplink = Uplink(session_id=session_id, role=role, pc=pc, opened_at=time.time())
+        previous = self._peers.get(uplink.key)
+        self._peers[uplink.key] = uplink
+        if previous is not None:
+            self._close_later(previous)
+        pc.on("track", lambda track: self._spawn(uplink.drains, self._drain(uplink, track)))
+        try:
+            await pc.setRemoteDescription(offer)
+            if not any(t.kind == "video" for t in pc.getTransceivers()):
+                raise UplinkRefused("the offer has no video to analyse")
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as error:
+            await self._close(uplink)
+            if isinstance(error, UplinkRefused):
+                raise
+            raise UplinkRefused(f"the offer cannot be used: {error}") from error
+        except BaseException:
+            self._close_later(uplink)  # cancelled: the browser went away mid-request
+            raise
+        await self._watch.start(session_id, role, uplink.opened_at)
+        self._spawn(uplink.work, self._supervise(uplink))
+        return pc.localDescription
+
+    async def on_recorded(self, state: SessionState, event: Event) -> None:
+        """Book listener: close the uplinks of whoever left, and all of an ended session."""
+        match event:
+            case ParticipantLeft(role=role):
+                keys = [(state.session_id, role)]
+            case SessionEnded():
+                keys = [(state.session_id, "mentor"), (state.session_id, "mentoree")]
+            case _:
+                return
+        for key in keys:
+            uplink = self._peers.get(key)
+            if uplink is not None:
+                # Listeners run under the session lock, which closing needs: do it after.
+                self._close_later(uplink)
+
+    async def close(self) -> None:
+        """Close every uplink and the analysis threads (server shutting down)."""
+        self._closed = True
+        for uplink in list(self._peers.values()):
+            self._close_later(uplink)
+        while self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+        self._executor.shutdown(wait=True)
+
+    @staticmethod
+    def _spawn(tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def _close_later(self, uplink: Uplink) -> None:
+        self._spawn(self._closing, self._close(uplink))
+
+    def _current(self, uplink: Uplink) -> bool:
+        """Whether ``uplink`` still speaks for its participant (not closing, not replaced)."""
+        return not uplink.closing and self._peers.get(uplink.key) is uplink
+
+    async def _close(self, uplink: Uplink) -> None:
+        if uplink.closing:
+            return
+        if self._current(uplink):
+            del self._peers[uplink.key]
+        uplink.closing = True
+        uplink.stopping.set()
+        # A track whose receiver never started never ends by itself: cancel its reader.
+        for task in uplink.drains:
+            task.cancel()
+        # Closing the peer ends its tracks and joins aiortc's decoder threads.
+        await uplink.pc.close()
+        await asyncio.gather(*uplink.drains, *uplink.work, return_exceptions=True)
+        if uplink.key not in self._peers:  # no newer uplink took over meanwhile
+            await self._watch.stop(uplink.session_id, uplink.role)
+
+    async def _drain(self, uplink: Uplink, track: MediaStreamTrack) -> None:
+        """Read every frame of ``track``; hand a few of them to the analysis."""
+        min_interval = 0.8 / self._camera.max_fps  # a little slack for network jitter
+        with contextlib.suppress(MediaStreamError):  # the track ended: the peer closed
+            while True:
+                frame = await track.recv()
+                if track.kind != "video":
+                    continue  # an audio track would only be drained
+                now = time.time()
+                uplink.last_frame_at = now
+                if uplink.analysing or (
+                    uplink.analysed_at is not None and now - uplink.analysed_at < min_interval
+                ):
+                    continue
+                uplink.analysing, uplink.analysed_at = True, now
+                self._spawn(uplink.work, self._analyse(uplink, frame, now))
+
+    async def _analyse(self, uplink: Uplink, frame: av.VideoFrame, at: float) -> None:
+        try:
+            face_due = self._watch.face_check_due(uplink.session_id, uplink.role, at)
+            loop = asyncio.get_running_loop()
+            gray, reading = await loop.run_in_executor(
+                self._executor, self._read, frame, uplink.previous, at, face_due
+            )
+            uplink.previous = gray
+            if self._current(uplink):
+                await self._watch.frame(uplink.session_id, uplink.role, reading)
+        finally:
+            uplink.analysing = False
+
+    def _read(
+        self, frame: av.VideoFrame, previous: np.ndarray | None, at: float, face_due: bool
+    ) -> tuple[np.ndarray, FrameReading]:
+        """Runs in the analysis pool: shrink the frame and judge it."""
+        gray = small_gray(frame, self._camera.max_width)
+        detector = None
+        if face_due:
+            detector = getattr(self._detectors, "face", None)
+            if detector is None:
+                detector = self._detectors.face = load_face_detector()
+        reading = read_frame(gray, at=at, previous=previous, detector=detector, config=self._camera)
+        return gray, reading
+
+    async def _supervise(self, uplink: Uplink) -> None:
+        """Tick the camera tracker; close the uplink once it failed or fell silent."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(uplink.stopping.wait(), self._tick_seconds)
+            if uplink.closing:
+                return
+            now = time.time()
+            if self._current(uplink):
+                await self._watch.tick(uplink.session_id, uplink.role, now)
+            state = uplink.pc.connectionState
+            silent_for = now - (uplink.last_frame_at or uplink.opened_at)
+            if state in ("failed", "closed"):
+                reason = f"the connection {state}"
+            elif state != "connected" and now - uplink.opened_at > self._connect_timeout:
+                reason = "it did not connect"
+            elif silent_for > self._idle_timeout:
+                reason = f"no frame for {silent_for:.0f} s"
+            else:
+                continue
+            log.info("closing the camera uplink of the %s: %s", uplink.role, reason)
+            self._close_later(uplink)  # which waits for this task to end
+            return

@@ -1,0 +1,248 @@
+"""Frame checks and the camera tracker, on real pictures with timestamps from the frames."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pytest
+
+from analytics.camera import (
+    CameraConfig,
+    CameraTracker,
+    face_check_due,
+    frame_change,
+    has_face,
+    is_dark,
+    load_face_detector,
+    observe_frame,
+    observe_report,
+    observe_time,
+    read_frame,
+)
+from tests import camera_images
+
+CONFIG = CameraConfig()
+FPS = 2  # what the uplink sends by default
+Source = Callable[[int], np.ndarray]
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return load_face_detector()
+
+
+def face(index: int) -> np.ndarray:
+    return camera_images.gray(camera_images.live(camera_images.face(), index))
+
+
+def room(index: int) -> np.ndarray:
+    return camera_images.gray(camera_images.live(camera_images.room(), index))
+
+
+def black(index: int) -> np.ndarray:
+    return camera_images.gray(camera_images.black())
+
+
+def frozen_face(index: int) -> np.ndarray:
+    return camera_images.gray(camera_images.face())
+
+
+class Camera:
+    """Feeds timed frames through the checks and the tracker, as the server does."""
+
+    def __init__(self, detector, config: CameraConfig = CONFIG) -> None:
+        self.detector = detector
+        self.config = config
+        self.tracker = CameraTracker()
+        self.previous: np.ndarray | None = None
+        self.now = 0.0
+        self.index = 0
+        self.states: list[tuple[float, str]] = []
+
+    def show(self, source: Source, seconds: float, fps: float = FPS) -> str:
+        """Send ``seconds`` of frames from ``source``; return the state afterwards."""
+        start = self.now
+        for i in range(round(seconds * fps)):
+            self.now = start + i / fps
+            self.frame(source(self.index))
+        self.now = start + seconds
+        return self.tracker.state
+
+    def frame(self, gray: np.ndarray) -> None:
+        due = face_check_due(self.tracker, self.now, self.config)
+        reading = read_frame(
+            gray,
+            at=self.now,
+            previous=self.previous,
+            detector=self.detector if due else None,
+            config=self.config,
+        )
+        self.previous = gray
+        self.index += 1
+        self.record(observe_frame(self.tracker, reading, self.config))
+
+    def wait(self, seconds: float) -> str:
+        """Let time pass without frames; return the state afterwards."""
+        self.now += seconds
+        self.record(observe_time(self.tracker, self.now, self.config))
+        return self.tracker.state
+
+    def report(self, *, live: bool) -> str:
+        self.record(observe_report(self.tracker, live=live, at=self.now, config=self.config))
+        return self.tracker.state
+
+    def record(self, tracker: CameraTracker) -> None:
+        if tracker.state != self.tracker.state:
+            self.states.append((self.now, tracker.state))
+        self.tracker = tracker
+
+
+def changes(states: Iterable[tuple[float, str]]) -> list[str]:
+    return [state for _, state in states]
+
+
+def test_the_astronaut_has_a_face_and_the_cameraman_does_not(detector):
+    assert has_face(face(0), detector, CONFIG)
+    assert not has_face(room(0), detector, CONFIG)
+    assert not has_face(black(0), detector, CONFIG)
+
+
+def test_black_frames_are_dark_and_lit_pictures_are_not():
+    assert is_dark(black(0), CONFIG)
+    assert not is_dark(face(0), CONFIG)
+    assert not is_dark(room(0), CONFIG)
+    assert not is_dark(np.full((240, 320), CONFIG.dark_level + 1, np.uint8), CONFIG)
+    assert is_dark(np.full((240, 320), CONFIG.dark_level, np.uint8), CONFIG)
+
+
+def test_a_dark_scene_with_something_bright_in_it_is_not_black():
+    spot = black(0).copy()
+    spot[100:106, 150:156] = 255  # a small light in a black frame does not show anything
+    assert is_dark(spot, CONFIG)
+    subject = black(0).copy()
+    subject[80:160, 120:200] = 200  # a lit subject in a dark room, like Chrome's test pattern
+    assert subject.mean() < CONFIG.dark_level
+    assert not is_dark(subject, CONFIG)
+
+
+def test_a_live_camera_changes_between_frames_and_a_frozen_one_does_not():
+    assert frame_change(face(0), face(1)) > 10 * CONFIG.frozen_diff
+    assert frame_change(frozen_face(0), frozen_face(1)) == 0
+    assert frame_change(face(0), face(0)[:120]) == float("inf")
+
+
+def test_a_dark_frame_is_read_without_running_the_detector(detector):
+    reading = read_frame(black(0), at=1.0, previous=None, detector=detector, config=CONFIG)
+    assert (reading.dark, reading.still, reading.face) == (True, False, False)
+    reading = read_frame(face(1), at=2.0, previous=face(0), detector=None, config=CONFIG)
+    assert (reading.dark, reading.still, reading.face) == (False, False, None)
+
+
+class CountingDetector:
+    def __init__(self, detector) -> None:
+        self.detector = detector
+        self.calls = 0
+
+    def detectMultiScale(self, *args, **kwargs):
+        self.calls += 1
+        return self.detector.detectMultiScale(*args, **kwargs)
+
+
+def test_the_detector_runs_at_most_once_per_interval(detector):
+    counting = CountingDetector(detector)
+    camera = Camera(counting)
+    camera.show(face, seconds=5, fps=10)
+    assert counting.calls == 5
+    assert camera.tracker.face_checked_at == 4.0
+    assert not face_check_due(camera.tracker, 4.9, CONFIG)
+    assert face_check_due(camera.tracker, 5.0, CONFIG)
+
+
+def test_a_face_turns_the_camera_on_after_the_hysteresis(detector):
+    camera = Camera(detector)
+    assert camera.show(face, seconds=CONFIG.hysteresis_seconds - 0.5) == "off"
+    assert camera.show(face, seconds=1.5) == "on"
+    (at, state), *_ = camera.states
+    assert state == "on"
+    assert at == pytest.approx(CONFIG.hysteresis_seconds)
+
+
+def test_a_picture_without_a_face_is_no_face(detector):
+    camera = Camera(detector)
+    assert camera.show(room, seconds=5) == "no_face"
+    assert changes(camera.states) == ["no_face"]
+
+
+def test_black_frames_turn_the_camera_off(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    assert camera.show(black, seconds=CONFIG.hysteresis_seconds + 1) == "off"
+    assert changes(camera.states) == ["on", "off"]
+
+
+def test_a_short_dropout_does_not_flip_the_state(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    camera.show(black, seconds=1)  # a glitch: two black frames
+    camera.show(room, seconds=2)  # a turned head: two face checks miss
+    assert camera.show(face, seconds=3) == "on"
+    assert changes(camera.states) == ["on"]
+
+
+def test_a_longer_absence_does_flip_it_and_a_return_flips_it_back(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    camera.show(room, seconds=CONFIG.hysteresis_seconds + 2)
+    camera.show(face, seconds=CONFIG.hysteresis_seconds + 2)
+    assert changes(camera.states) == ["on", "no_face", "on"]
+
+
+def test_a_frozen_picture_turns_the_camera_off_even_with_a_face(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    assert camera.show(frozen_face, seconds=CONFIG.frozen_after_seconds - 1) == "on"
+    assert camera.show(frozen_face, seconds=2) == "off"
+    assert camera.tracker.still_since is not None
+    assert camera.show(face, seconds=CONFIG.hysteresis_seconds + 1) == "on"
+    assert changes(camera.states) == ["on", "off", "on"]
+
+
+def test_a_moving_picture_is_never_frozen(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=3 * CONFIG.frozen_after_seconds)
+    assert camera.tracker.still_since is None
+    assert changes(camera.states) == ["on"]
+
+
+def test_no_frames_for_a_while_turn_the_camera_off_at_once(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    assert camera.wait(CONFIG.off_after_seconds - 1) == "on"
+    assert camera.wait(1) == "off"
+
+
+def test_the_browser_saying_off_turns_it_off_at_once_and_frames_bring_it_back(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    assert camera.report(live=False) == "off"
+    # The track is disabled but frames with a face still arrive (the clone lags a frame).
+    assert camera.show(face, seconds=2) == "off"
+    assert camera.report(live=True) == "off"
+    assert camera.show(face, seconds=CONFIG.hysteresis_seconds + 1) == "on"
+    assert changes(camera.states) == ["on", "off", "on"]
+
+
+def test_the_configuration_sets_the_thresholds(detector):
+    quick = CameraConfig(hysteresis_seconds=0.5, off_after_seconds=1.0)
+    camera = Camera(detector, quick)
+    assert camera.show(face, seconds=1) == "on"
+    assert camera.wait(1.0) == "off"
+
+
+def test_a_new_uplink_has_the_frame_gap_to_deliver_its_first_frame():
+    started = CameraTracker(started_at=100.0, state="on", pending="on", pending_since=100.0)
+    almost = observe_time(started, 100.0 + CONFIG.off_after_seconds - 0.1, CONFIG)
+    assert almost.state == "on"
+    assert observe_time(started, 100.0 + CONFIG.off_after_seconds, CONFIG).state == "off"
+    assert observe_time(CameraTracker(state="on"), 0.0, CONFIG).state == "off"

@@ -1,0 +1,503 @@
+"""Summary delivery with real components: an aiohttp webhook receiver, an aiosmtpd server,
+files on disk and a SQLite event store."""
+
+import asyncio
+import email
+import email.policy
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, replace
+
+import aiosmtplib
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import unused_port
+from aiosmtpd.controller import Controller
+
+from analytics.events import Person, SummaryDelivered, SummaryDeliveryFailed
+from analytics.report import render_html_document, render_markdown, to_json
+from analytics.summary import SummaryPolicy
+from server.config import DeliverySettings, load_config
+from server.delivery import (
+    EmailChannel,
+    OutboxChannel,
+    SummaryCourier,
+    WebhookChannel,
+    channels_from,
+    retry_delay,
+)
+from server.sessions import SessionBook
+from server.store import SqliteEventStore
+from tests.test_summary import SCHEDULED, T0, meeting, summary_of
+
+WEBHOOK_SECRET = b"webhook-secret-for-tests"
+
+
+class Recorded:
+    """A book listener that lets a test wait until an event has been recorded."""
+
+    def __init__(self):
+        self.events = []
+        self._changed = asyncio.Condition()
+
+    async def on_recorded(self, state, event):
+        async with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate):
+        """Wait (ten seconds at most) until a recorded event satisfies ``predicate``."""
+        async with asyncio.timeout(10), self._changed:
+            await self._changed.wait_for(lambda: any(map(predicate, self.events)))
+        return next(event for event in self.events if predicate(event))
+
+
+def delivered(channel):
+    """A predicate for ``SummaryDelivered`` through ``channel``."""
+    return lambda event: isinstance(event, SummaryDelivered) and event.channel == channel
+
+
+@pytest.fixture
+async def store(tmp_path):
+    store = await SqliteEventStore(tmp_path / "events.db").open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def book(store):
+    return SessionBook(store)
+
+
+@pytest.fixture
+def recorded(book):
+    recorded = Recorded()
+    book.add_listener(recorded.on_recorded)
+    return recorded
+
+
+@pytest.fixture
+async def courier_for():
+    """Make couriers that listen to a book and retry fast; they are closed afterwards."""
+    couriers = []
+
+    def make(book, channels):
+        courier = SummaryCourier(book, channels, SummaryPolicy(), first_retry_seconds=0.05)
+        book.add_listener(courier.on_recorded)
+        couriers.append(courier)
+        return courier
+
+    yield make
+    for courier in couriers:
+        await courier.close()
+
+
+async def record(book, events):
+    """Schedule the session the events open with and record the rest, in order."""
+    first, *rest = events
+    await book.schedule(first)
+    for event in rest:
+        async with book.lock(first.session_id):
+            await book.record(first.session_id, event)
+
+
+def deliveries(events):
+    return [e for e in events if isinstance(e, SummaryDelivered | SummaryDeliveryFailed)]
+
+
+@dataclass(frozen=True)
+class Received:
+    body: bytes
+    signature_valid: bool
+    idempotency_key: str | None
+    content_type: str
+
+
+class WebhookReceiver:
+    """The MPM's side of the webhook: checks the signature, fails the first ``failures``."""
+
+    def __init__(self, secret, failures):
+        self.secret = secret
+        self.failures = failures
+        self.received = []
+
+    async def handle(self, request):
+        body = await request.read()
+        expected = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        given = request.headers.get("X-Mentormeet-Signature", "")
+        valid = hmac.compare_digest(given, expected)
+        self.received.append(
+            Received(
+                body=body,
+                signature_valid=valid,
+                idempotency_key=request.headers.get("Idempotency-Key"),
+                content_type=request.content_type,
+            )
+        )
+        if not valid:
+            return web.Response(status=401, text="bad signature")
+        if len(self.received) <= self.failures:
+            return web.Response(status=500, text="try again")
+        return web.Response(status=200, text="thanks")
+
+
+@pytest.fixture
+async def receiver(aiohttp_server):
+    """A webhook receiver on 127.0.0.1 that answers 500 once, then 200; and its URL."""
+    receiver = WebhookReceiver(WEBHOOK_SECRET, failures=1)
+    app = web.Application()
+    app.router.add_post("/hooks/summary", receiver.handle)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    return receiver, str(server.make_url("/hooks/summary"))
+
+
+async def test_the_webhook_is_signed_and_retried_after_a_500_until_it_is_delivered(
+    book, store, recorded, courier_for, receiver
+):
+    webhook, url = receiver
+    courier_for(book, [WebhookChannel(url, WEBHOOK_SECRET)])
+    events = meeting(minutes=30)
+
+    await record(book, events)
+    await recorded.wait_for(delivered(channel="webhook"))
+
+    failed, succeeded = deliveries(await store.events("s1"))
+    assert isinstance(failed, SummaryDeliveryFailed)
+    assert (failed.channel, failed.attempt) == ("webhook", 1)
+    assert "500" in failed.error
+    assert isinstance(succeeded, SummaryDelivered)
+    assert succeeded.channel == "webhook"
+    assert len(webhook.received) == 2
+    assert all(r.signature_valid for r in webhook.received)
+    assert {r.idempotency_key for r in webhook.received} == {"summary:s1"}
+    assert {r.content_type for r in webhook.received} == {"application/json"}
+    first, second = webhook.received
+    assert first.body == second.body
+    assert json.loads(first.body) == to_json(summary_of(events))
+    state = await book.get("s1")
+    assert state.deliveries["webhook"].attempts == 1
+    assert state.deliveries["webhook"].delivered_at == succeeded.at
+
+
+async def test_a_webhook_signed_with_another_secret_is_refused_and_keeps_being_retried(
+    book, store, recorded, courier_for, receiver
+):
+    webhook, url = receiver
+    courier_for(book, [WebhookChannel(url, b"not-the-shared-secret")])
+
+    await record(book, meeting())
+    await recorded.wait_for(lambda e: isinstance(e, SummaryDeliveryFailed) and e.attempt == 2)
+
+    assert [r.signature_valid for r in webhook.received][:2] == [False, False]
+    assert not any(isinstance(e, SummaryDelivered) for e in await store.events("s1"))
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 and its mailbox."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=unused_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+async def test_the_email_names_the_pair_and_has_a_plain_text_and_an_html_part(smtp_server):
+    controller, mailbox = smtp_server
+    scheduled = replace(SCHEDULED, mentoree=Person(name="Zoë Müller"))
+    summary = summary_of(meeting(scheduled=scheduled, minutes=30))
+    channel = EmailChannel(
+        hostname="127.0.0.1",
+        port=controller.port,
+        sender="mentormeet@example.org",
+        recipient="mpm@example.org",
+        start_tls=False,
+    )
+
+    await channel.deliver(summary)
+
+    (envelope,) = mailbox.envelopes
+    assert envelope.mail_from == "mentormeet@example.org"
+    assert envelope.rcpt_tos == ["mpm@example.org"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == "Session summary: Ada Lovelace & Zoë Müller"
+    assert (message["From"], message["To"]) == ("mentormeet@example.org", "mpm@example.org")
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == [
+        "text/plain",
+        "text/html",
+    ]
+    # SMTP carries lines ending in CRLF.
+    plain = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert plain.strip() == render_markdown(summary).strip()
+    assert plain.startswith("# Ada Lovelace & Zoë Müller")
+    assert "Ended 15 minutes early." in plain
+    assert 'data-testid="summary"' in html
+    assert "Ada Lovelace &amp; Zoë Müller" in html
+
+
+async def test_an_email_that_cannot_be_sent_raises_so_the_courier_retries_it():
+    channel = EmailChannel(
+        hostname="127.0.0.1", port=unused_port(), sender="a@example.org", recipient="b@example.org"
+    )
+
+    with pytest.raises(aiosmtplib.SMTPException):
+        await channel.deliver(summary_of(meeting()))
+
+
+async def test_the_courier_delivers_by_email_when_a_session_ends(
+    book, recorded, courier_for, smtp_server
+):
+    controller, mailbox = smtp_server
+    channel = EmailChannel(
+        hostname="127.0.0.1",
+        port=controller.port,
+        sender="mentormeet@example.org",
+        recipient="mpm@example.org",
+    )
+    courier_for(book, [channel])
+
+    await record(book, meeting())
+    await recorded.wait_for(delivered(channel="email"))
+
+    (envelope,) = mailbox.envelopes
+    assert b"Session summary: Ada Lovelace & Grace Hopper" in envelope.original_content
+
+
+async def test_the_outbox_gets_html_markdown_and_json_and_no_partial_files(tmp_path):
+    summary = summary_of(meeting(minutes=30))
+    outbox = tmp_path / "outbox" / "mpm"
+
+    await OutboxChannel(outbox).deliver(summary)
+
+    assert sorted(path.name for path in outbox.iterdir()) == ["s1.html", "s1.json", "s1.md"]
+    assert (outbox / "s1.html").read_text() == render_html_document(summary)
+    assert (outbox / "s1.md").read_text() == render_markdown(summary)
+    assert json.loads((outbox / "s1.json").read_text()) == to_json(summary)
+
+
+async def test_delivering_again_replaces_the_files_whole(tmp_path):
+    channel = OutboxChannel(tmp_path)
+    await channel.deliver(summary_of(meeting(minutes=30)))
+    again = summary_of(meeting(minutes=45))
+
+    await channel.deliver(again)
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["s1.html", "s1.json", "s1.md"]
+    assert json.loads((tmp_path / "s1.json").read_text()) == to_json(again)
+    assert (tmp_path / "s1.md").read_text() == render_markdown(again)
+
+
+async def test_the_courier_writes_the_outbox_when_a_session_ends(
+    book, recorded, courier_for, tmp_path
+):
+    outbox = tmp_path / "outbox"
+    courier_for(book, [OutboxChannel(outbox)])
+
+    await record(book, meeting())
+    await recorded.wait_for(delivered(channel="outbox"))
+
+    assert sorted(path.name for path in outbox.iterdir()) == ["s1.html", "s1.json", "s1.md"]
+
+
+class FlakyChannel:
+    """A channel that fails its first ``failures`` deliveries and lists what it got."""
+
+    def __init__(self, name, failures=0):
+        self.name = name
+        self.failures = failures
+        self.delivered = []
+        self.calls = 0
+
+    async def deliver(self, summary):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionError(f"{self.name} is down")
+        self.delivered.append(summary.session_id)
+
+
+def session(session_id):
+    return replace(SCHEDULED, session_id=session_id)
+
+
+async def test_after_a_restart_resume_delivers_a_summary_whose_delivery_had_failed(
+    store, courier_for, tmp_path
+):
+    before_restart = SessionBook(store)
+    failure = SummaryDeliveryFailed(
+        at=T0 + 3600, actor="system", channel="outbox", attempt=1, error="disk full"
+    )
+    await record(before_restart, [*meeting(), failure])
+    book = SessionBook(store)
+    recorded = Recorded()
+    book.add_listener(recorded.on_recorded)
+    outbox = tmp_path / "outbox"
+    courier = courier_for(book, [OutboxChannel(outbox)])
+
+    await courier.resume()
+    await recorded.wait_for(delivered(channel="outbox"))
+
+    assert sorted(path.name for path in outbox.iterdir()) == ["s1.html", "s1.json", "s1.md"]
+    assert [type(e) for e in deliveries(await store.events("s1"))] == [
+        SummaryDeliveryFailed,
+        SummaryDelivered,
+    ]
+    assert (await book.get("s1")).deliveries["outbox"].delivered_at is not None
+
+
+async def test_resume_leaves_delivered_and_unfinished_sessions_alone_and_counts_on(
+    store, courier_for
+):
+    before_restart = SessionBook(store)
+    await record(
+        before_restart,
+        [
+            *meeting(scheduled=session("failed")),
+            SummaryDeliveryFailed(
+                at=T0 + 3600, actor="system", channel="flaky", attempt=3, error="x"
+            ),
+        ],
+    )
+    await record(
+        before_restart,
+        [
+            *meeting(scheduled=session("done")),
+            SummaryDelivered(at=T0 + 3600, actor="system", channel="flaky"),
+        ],
+    )
+    await record(before_restart, meeting(scheduled=session("live"))[:-1])
+    book = SessionBook(store)
+    recorded = Recorded()
+    book.add_listener(recorded.on_recorded)
+    channel = FlakyChannel("flaky", failures=1)
+    courier = courier_for(book, [channel])
+
+    await courier.resume()
+    await recorded.wait_for(delivered(channel="flaky"))
+
+    assert channel.delivered == ["failed"]
+    assert [
+        (type(e), getattr(e, "attempt", None)) for e in deliveries(await store.events("failed"))
+    ] == [
+        (SummaryDeliveryFailed, 3),
+        (SummaryDeliveryFailed, 4),
+        (SummaryDelivered, None),
+    ]
+
+
+async def test_a_channel_that_keeps_failing_does_not_hold_up_the_others(
+    book, store, recorded, courier_for
+):
+    down = FlakyChannel("down", failures=10**6)
+    up = FlakyChannel("up")
+    courier_for(book, [down, up])
+
+    await record(book, meeting())
+    await recorded.wait_for(delivered(channel="up"))
+    await recorded.wait_for(lambda e: isinstance(e, SummaryDeliveryFailed) and e.attempt == 3)
+
+    assert up.delivered == ["s1"]
+    state = await book.get("s1")
+    assert state.deliveries["down"].delivered_at is None
+    assert state.deliveries["down"].last_error == "down is down"
+    assert state.deliveries["down"].attempts >= 3
+
+
+def test_channels_from_settings_with_everything_on(tmp_path):
+    settings = DeliverySettings(
+        outbox_dir=tmp_path,
+        webhook_url="https://mpm.example.org/hook",
+        webhook_secret=b"shh",
+        smtp_host="smtp.example.org",
+        smtp_port=2525,
+        smtp_username="mentormeet",
+        smtp_password="pw",
+        smtp_starttls=False,
+        mpm_email="mpm@example.org",
+        mail_from="meet@example.org",
+    )
+
+    assert channels_from(settings) == [
+        OutboxChannel(tmp_path),
+        WebhookChannel("https://mpm.example.org/hook", b"shh"),
+        EmailChannel(
+            hostname="smtp.example.org",
+            port=2525,
+            sender="meet@example.org",
+            recipient="mpm@example.org",
+            username="mentormeet",
+            password="pw",
+            start_tls=False,
+        ),
+    ]
+
+
+def test_no_settings_no_channels():
+    assert channels_from(DeliverySettings()) == []
+
+
+def test_a_webhook_needs_a_secret_and_email_needs_the_mpms_address():
+    settings = DeliverySettings(webhook_url="https://mpm.example.org/hook", smtp_host="smtp")
+
+    assert channels_from(settings) == []
+
+
+def test_the_outbox_in_the_data_dir_is_the_default_channel(tmp_path):
+    config = load_config(
+        data_dir=tmp_path, environ={"MENTORMEET_ADMIN_TOKEN": "t", "MENTORMEET_SECRET": "s"}
+    )
+
+    assert channels_from(config.delivery) == [OutboxChannel(tmp_path / "outbox")]
+
+
+def test_channels_come_from_the_environment(tmp_path):
+    config = load_config(
+        data_dir=tmp_path,
+        environ={
+            "MENTORMEET_ADMIN_TOKEN": "t",
+            "MENTORMEET_SECRET": "s",
+            "MENTORMEET_OUTBOX_DIR": "",
+            "MENTORMEET_WEBHOOK_URL": "https://mpm.example.org/hook",
+            "MENTORMEET_WEBHOOK_SECRET": "shh",
+            "MENTORMEET_SMTP_HOST": "smtp.example.org",
+            "MENTORMEET_SMTP_PORT": "2525",
+            "MENTORMEET_SMTP_STARTTLS": "false",
+            "MENTORMEET_MPM_EMAIL": "mpm@example.org",
+            "MENTORMEET_MAIL_FROM": "meet@example.org",
+        },
+    )
+
+    webhook, mail = channels_from(config.delivery)
+    assert webhook == WebhookChannel("https://mpm.example.org/hook", b"shh")
+    assert (mail.name, mail.hostname, mail.port, mail.start_tls) == (
+        "email",
+        "smtp.example.org",
+        2525,
+        False,
+    )
+    assert (mail.sender, mail.recipient) == ("meet@example.org", "mpm@example.org")
+
+
+def test_the_retry_delay_doubles_from_the_first_and_is_capped_at_an_hour():
+    assert [retry_delay(n, first=2.0) for n in range(1, 6)] == [2.0, 4.0, 8.0, 16.0, 32.0]
+    assert retry_delay(11, first=2.0) == 2048.0
+    assert retry_delay(12, first=2.0) == 3600.0
+    assert retry_delay(3, first=0.05) == pytest.approx(0.2)
+
+
+def test_the_retry_delay_stays_an_hour_after_weeks_of_failures():
+    assert retry_delay(1025) == 3600.0
+    assert retry_delay(100_000) == 3600.0

@@ -1,0 +1,217 @@
+"""The summary as JSON, Markdown and HTML."""
+
+import json
+from dataclasses import replace
+
+from analytics.events import NoteAdded, Person
+from analytics.report import (
+    iso,
+    render_html_document,
+    render_html_fragment,
+    render_markdown,
+    to_json,
+)
+from tests.test_summary import (
+    MINUTE,
+    SCHEDULED,
+    T0,
+    camera,
+    checked,
+    concern,
+    ended,
+    meeting,
+    rated,
+    summary_of,
+)
+
+SUMMARY_KEYS = {
+    "session_id",
+    "mentor",
+    "mentoree",
+    "scheduled_start",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "allotted_minutes",
+    "ended_early",
+    "overrun_seconds",
+    "ended_by",
+    "participants",
+    "agenda",
+    "flags",
+}
+PARTICIPANT_KEYS = {
+    "present_seconds",
+    "camera_on_seconds",
+    "camera_on_share",
+    "talk_seconds",
+    "talk_share",
+    "reconnects",
+}
+AGENDA_KEYS = {"sent_at", "sent_before_start", "items", "covered", "total"}
+ITEM_KEYS = {"text", "done", "note", "seconds"}
+FLAG_KEYS = {"code", "tip", "severity", "message"}
+
+
+def flagged_meeting():
+    """Ended 15 minutes early, one camera off half of it, one of three items covered."""
+    return summary_of(
+        [
+            *meeting(
+                camera("mentor", "off", T0 + 15 * MINUTE),
+                checked(1, T0 + 10 * MINUTE),
+                NoteAdded(at=T0 + 11 * MINUTE, actor="mentoree", item_id=1, note="aim for staff"),
+                covered=0,
+                minutes=30,
+            ),
+            concern("mentoree", "Mic trouble", T0 + 31 * MINUTE),
+            rated("mentoree", 4, "Useful", T0 + 32 * MINUTE),
+        ]
+    )
+
+
+def test_iso_is_utc_with_a_z_and_none_stays_none():
+    assert iso(T0) == "2030-05-01T14:00:00Z"
+    assert iso(T0 + 0.5) == "2030-05-01T14:00:00.500000Z"
+    assert iso(None) is None
+
+
+def test_json_has_every_key_the_issue_asks_for():
+    data = to_json(flagged_meeting())
+
+    assert set(data) >= SUMMARY_KEYS
+    assert set(data["participants"]) == {"mentor", "mentoree"}
+    for participant in data["participants"].values():
+        assert set(participant) >= PARTICIPANT_KEYS
+    assert set(data["agenda"]) >= AGENDA_KEYS
+    assert data["agenda"]["items"]
+    for item in data["agenda"]["items"]:
+        assert set(item) >= ITEM_KEYS
+    assert data["flags"]
+    for flag in data["flags"]:
+        assert set(flag) == FLAG_KEYS
+
+
+def test_json_times_are_iso_and_numbers_are_the_summarys():
+    data = to_json(flagged_meeting())
+
+    assert data["scheduled_start"] == "2030-05-01T14:00:00Z"
+    assert data["started_at"] == "2030-05-01T14:00:00Z"
+    assert data["ended_at"] == "2030-05-01T14:30:00Z"
+    assert data["agenda"]["sent_at"] == "2030-04-30T14:00:00Z"
+    assert data["concerns"] == [
+        {
+            "role": "mentoree",
+            "name": "Grace Hopper",
+            "text": "Mic trouble",
+            "at": "2030-05-01T14:31:00Z",
+        }
+    ]
+    assert (data["duration_seconds"], data["ended_early"], data["overrun_seconds"]) == (
+        1800.0,
+        True,
+        0.0,
+    )
+    assert data["participants"]["mentor"]["camera_on_share"] == 0.5
+    assert data["participants"]["mentoree"]["rating"] == 4
+    assert (data["agenda"]["covered"], data["agenda"]["total"]) == (1, 3)
+    first = data["agenda"]["items"][0]
+    assert (first["text"], first["done"], first["note"], first["seconds"]) == (
+        "Career goals",
+        True,
+        "aim for staff",
+        600.0,
+    )
+    assert [flag["code"] for flag in data["flags"]] == [
+        "camera_off",
+        "agenda_not_covered",
+        "concern_raised",
+        "ended_early",
+    ]
+
+
+def test_json_survives_a_round_trip_through_json_text():
+    data = to_json(flagged_meeting())
+
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_json_of_a_no_show_has_no_start_time():
+    summary = summary_of([SCHEDULED, ended(T0 + 75 * MINUTE, "system", "hard_maximum")])
+
+    data = to_json(summary)
+
+    assert data["started_at"] is None
+    assert data["agenda"]["sent_at"] is None
+    assert [flag["code"] for flag in data["flags"]] == ["no_agenda", "no_show"]
+
+
+def test_markdown_names_the_pair_and_shows_flags_agenda_and_concerns():
+    markdown = render_markdown(flagged_meeting())
+
+    assert markdown.startswith("# Ada Lovelace & Grace Hopper\n")
+    assert "ended 15 minutes early" in markdown
+    assert "Ada Lovelace's camera was on 50% of the time." in markdown
+    assert "(camera_off, tip 1: Don't skip video)" in markdown
+    assert "## Agenda: 1 of 3 covered" in markdown
+    assert "- [x] Career goals (10 min 00 s): aim for staff" in markdown
+    assert "- [ ] Code review habits" in markdown
+    assert "| Grace Hopper (mentoree) |" in markdown
+    assert '4/5 "Useful"' in markdown
+    assert "**Grace Hopper** (2030-05-01 14:31 UTC): Mic trouble" in markdown
+
+
+def test_markdown_of_a_meeting_without_flags_says_so():
+    markdown = render_markdown(summary_of(meeting()))
+
+    assert "Nothing to flag" in markdown
+    assert "## Concerns raised" not in markdown
+
+
+def test_html_fragment_is_an_article_marked_for_tests_with_names_flags_and_agenda():
+    html = render_html_fragment(flagged_meeting())
+
+    assert html.startswith('<article class="summary" data-testid="summary" data-session-id="s1">')
+    assert html.rstrip().endswith("</article>")
+    assert "<h1>Ada Lovelace &amp; Grace Hopper</h1>" in html
+    for code in ("camera_off", "agenda_not_covered", "concern_raised", "ended_early"):
+        assert f'data-code="{code}"' in html
+    assert "Ada Lovelace&#39;s camera was on 50% of the time." in html
+    assert "Career goals" in html
+    assert "Code review habits" in html
+    assert "Mic trouble" in html
+    assert "<script" not in html
+    assert "<style" not in html
+
+
+def test_html_document_wraps_the_fragment_with_its_own_styles():
+    summary = flagged_meeting()
+
+    document = render_html_document(summary)
+
+    assert document.startswith("<!doctype html>")
+    assert "<title>Session summary: Ada Lovelace &amp; Grace Hopper</title>" in document
+    assert "<style>" in document
+    assert render_html_fragment(summary).strip() in document
+
+
+def test_html_escapes_what_people_typed():
+    script = "<script>alert(1)</script>"
+    scheduled = replace(SCHEDULED, mentor=Person(name=f"Mallory {script}"))
+    summary = summary_of(
+        [
+            *meeting(
+                NoteAdded(at=T0 + 60, actor="mentoree", item_id=1, note=f"note {script}"),
+                scheduled=scheduled,
+            ),
+            concern("mentoree", f'concern "{script}"', T0 + 50 * MINUTE),
+            rated("mentor", 2, f"comment {script}", T0 + 51 * MINUTE),
+        ]
+    )
+
+    for html in (render_html_fragment(summary), render_html_document(summary)):
+        assert "<script" not in html
+        assert "Mallory &lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "note &lt;script&gt;" in html
+        assert "concern &#34;&lt;script&gt;" in html
+        assert "comment &lt;script&gt;" in html
