@@ -95,6 +95,7 @@ def make_app(config: Config) -> web.Application:
         app[COURIER] = SummaryCourier(book, channels_from(config.delivery), config.summary)
         for listener in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
             book.add_listener(listener.on_recorded)
+        await app[HUB].resume()
         await app[TIMEKEEPER].resume()
         await app[COURIER].resume()
         yield

@@ -34,6 +34,7 @@ from analytics.events import (
 from analytics.session import SessionState
 from server.cameras import CameraWatch
 from server.config import Config
+from server.ratelimit import TokenBucket
 from server.schemas import (
     MAX_AGENDA_ITEMS,
     AgendaAdd,
@@ -56,9 +57,18 @@ __all__ = ["MAX_MESSAGE_BYTES", "RoomHub"]
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024
+# A browser sends a few messages a second, and bursts of ICE candidates when it connects.
+MESSAGES_PER_SECOND = 20
+MESSAGE_BURST = 100
+# A sender that keeps flooding after this many refused messages is disconnected.
+MAX_REFUSED_MESSAGES = 1000
+# Join attempts per room: enough for reloads and reconnects, not for a stampede.
+JOINS_PER_SECOND = 1
+JOIN_BURST = 20
 # Application close codes (4000-4999 are ours by RFC 6455).
 CLOSE_REFUSED = 4003
 CLOSE_REPLACED = 4009
+CLOSE_FLOODING = 4029
 
 
 @dataclass(eq=False)
@@ -102,6 +112,24 @@ class RoomHub:
         self._rooms: defaultdict[str, dict[Role, Connection]] = defaultdict(dict)
         self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._background: set[asyncio.Task[None]] = set()
+        self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
+            lambda: TokenBucket(rate=JOINS_PER_SECOND, burst=JOIN_BURST)
+        )
+
+    async def resume(self) -> None:
+        """After a restart nobody is connected, whatever the log says: record the leaves.
+
+        Their connections ended with the previous process; recording that keeps presence
+        true, lets empty rooms end on time, and counts the rejoin as a reconnect.
+        """
+        for state in await self._book.all():
+            if state.status != "live":
+                continue
+            async with self._book.lock(state.session_id):
+                for role, presence in state.presence.items():
+                    if presence.present:
+                        left = ParticipantLeft(at=time.time(), actor="system", role=role)
+                        await self._book.record(state.session_id, left)
 
     def present_roles(self, session_id: str) -> set[Role]:
         """Roles with an open connection in this room right now."""
@@ -116,8 +144,19 @@ class RoomHub:
         self._sockets.add(ws)
         connection: Connection | None = None
         admitting: asyncio.Future[Connection | None] | None = None
+        limit = TokenBucket(rate=MESSAGES_PER_SECOND, burst=MESSAGE_BURST)
+        refused = 0
         try:
             async for frame in ws:
+                if not limit.allow(time.monotonic()):
+                    refused += 1
+                    if refused > MAX_REFUSED_MESSAGES:
+                        await ws.close(code=CLOSE_FLOODING, message=b"too many messages")
+                        break
+                    if refused == 1:
+                        await send_error(ws, "rate_limited", "too many messages: slow down")
+                    continue
+                refused = 0
                 if frame.type != WSMsgType.TEXT:
                     if frame.type == WSMsgType.ERROR:
                         break
@@ -149,6 +188,9 @@ class RoomHub:
             return None
         try:
             claims = verify_token(self._config.secret, message.token, now=time.time())
+            if not self._join_limits[claims.session_id].allow(time.monotonic()):
+                await self._refuse(ws, "too_many_joins", "too many join attempts: try again soon")
+                return None
             state = await self._book.get(claims.session_id)
         except TokenError as error:
             await self._refuse(ws, "unauthorized", str(error))

@@ -23,6 +23,9 @@ class WallClock:
     def time(self):
         return self.now
 
+    def monotonic(self):
+        return time.monotonic()  # rate limits keep real time: the test is no flood
+
     def advance(self, seconds):
         self.now += seconds
 

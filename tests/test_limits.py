@@ -1,0 +1,48 @@
+"""Limits that keep one client from hurting others: message rate, join stampedes, restarts."""
+
+from __future__ import annotations
+
+from server.app import make_app
+from server.signalling import JOIN_BURST, MESSAGE_BURST
+from tests.test_signalling import api_state, connect, hello, join, present, receive, receive_error
+
+
+async def test_a_flooding_client_is_told_to_slow_down_and_its_peer_is_unaffected(client, session):
+    mentor, _ = await join(client, session, "mentor")
+    mentoree, _ = await join(client, session, "mentoree")
+    flood = {"type": "speaking", "speaking": True}
+
+    for _ in range(MESSAGE_BURST + 50):
+        await mentor.send_json(flood)
+
+    assert await receive_error(mentor) == "rate_limited"
+    await mentoree.send_json({"type": "signal", "candidate": {"candidate": "candidate:1"}})
+    assert (await receive(mentor, "signal"))["candidate"] == {"candidate": "candidate:1"}
+
+
+async def test_a_stampede_of_joins_on_one_room_is_cut_short(client, session):
+    refusals = []
+    for attempt in range(JOIN_BURST + 5):
+        ws = await connect(client)
+        await hello(ws, session.tokens["mentor"], f"stampede-{attempt}")
+        first = await receive(ws, "welcome" if attempt == 0 else "error")
+        refusals.append(first.get("code"))
+
+    assert refusals.count("room_full") == JOIN_BURST - 1
+    assert "too_many_joins" in refusals
+
+
+async def test_after_a_restart_nobody_is_left_in_the_room_by_the_log(
+    aiohttp_client, config, session, client
+):
+    await join(client, session, "mentor")
+    await join(client, session, "mentoree")
+    assert present(await api_state(client, session)) == {"mentor": True, "mentoree": True}
+
+    # A second process on the same data dir, as after a crash: its hub holds no sockets.
+    restarted = await aiohttp_client(make_app(config))
+    response = await restarted.get(f"/api/sessions/{session.id}", headers=session.headers("mentor"))
+    state = await response.json()
+
+    assert present(state) == {"mentor": False, "mentoree": False}
+    assert state["status"] == "live"
