@@ -38,11 +38,6 @@ class CameraWatch:
         self._config = config
         self._trackers: dict[Key, CameraTracker] = {}
 
-    def state(self, session_id: str, role: Role) -> CameraState | None:
-        """The tracked state of a participant's camera; ``None`` without an uplink."""
-        tracker = self._trackers.get((session_id, role))
-        return None if tracker is None else tracker.state
-
     def face_check_due(self, session_id: str, role: Role, at: float) -> bool:
         """Whether the frame arriving at ``at`` should be checked for a face."""
         tracker = self._trackers.get((session_id, role))

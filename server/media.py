@@ -76,8 +76,8 @@ class Uplink:
     analysing: bool = False
     # The last analysed frame, to tell a frozen picture from a live one.
     previous: np.ndarray | None = None
-    closing: bool = False
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set once the uplink starts closing; it also wakes the supervisor from its wait.
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
     # Track readers only wait for frames and may be cancelled; the other work records
     # events and is left to finish, so that nothing is stored without being applied.
     drains: set[asyncio.Task[None]] = field(default_factory=set)
@@ -102,13 +102,20 @@ class UplinkPeers:
         workers: int = 2,
     ) -> None:
         self._camera: CameraConfig = config.camera
-        self._ice_servers = [RTCIceServer(**server) for server in config.ice_servers]
+        self._ice_servers = [
+            RTCIceServer(
+                urls=server["urls"],
+                username=server.get("username"),
+                credential=server.get("credential"),
+            )
+            for server in config.ice_servers
+        ]
         self._watch = watch
         self._connect_timeout = connect_timeout
         self._idle_timeout = idle_timeout
         self._tick_seconds = tick_seconds
         self._peers: dict[Key, Uplink] = {}
-        self._closing: set[asyncio.Task[None]] = set()
+        self._closers: set[asyncio.Task[None]] = set()
         self._closed = False
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="camera")
         # Cascade classifiers must not be shared by threads detecting at the same time.
@@ -175,8 +182,8 @@ class UplinkPeers:
         self._closed = True
         for uplink in list(self._peers.values()):
             self._close_later(uplink)
-        while self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
+        while self._closers:
+            await asyncio.gather(*self._closers, return_exceptions=True)
         self._executor.shutdown(wait=True)
 
     @staticmethod
@@ -186,19 +193,18 @@ class UplinkPeers:
         task.add_done_callback(tasks.discard)
 
     def _close_later(self, uplink: Uplink) -> None:
-        self._spawn(self._closing, self._close(uplink))
+        self._spawn(self._closers, self._close(uplink))
 
     def _current(self, uplink: Uplink) -> bool:
         """Whether ``uplink`` still speaks for its participant (not closing, not replaced)."""
-        return not uplink.closing and self._peers.get(uplink.key) is uplink
+        return not uplink.closing.is_set() and self._peers.get(uplink.key) is uplink
 
     async def _close(self, uplink: Uplink) -> None:
-        if uplink.closing:
+        if uplink.closing.is_set():
             return
         if self._current(uplink):
             del self._peers[uplink.key]
-        uplink.closing = True
-        uplink.stopping.set()
+        uplink.closing.set()
         # A track whose receiver never started never ends by itself: cancel its reader.
         for task in uplink.drains:
             task.cancel()
@@ -235,6 +241,9 @@ class UplinkPeers:
             uplink.previous = gray
             if self._current(uplink):
                 await self._watch.frame(uplink.session_id, uplink.role, reading)
+        except Exception:
+            # One frame that cannot be analysed must not end the uplink; the next may do.
+            log.exception("analysing a frame of the %s failed", uplink.role)
         finally:
             uplink.analysing = False
 
@@ -255,8 +264,8 @@ class UplinkPeers:
         """Tick the camera tracker; close the uplink once it failed or fell silent."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(uplink.stopping.wait(), self._tick_seconds)
-            if uplink.closing:
+                await asyncio.wait_for(uplink.closing.wait(), self._tick_seconds)
+            if uplink.closing.is_set():
                 return
             now = time.time()
             if self._current(uplink):
