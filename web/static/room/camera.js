@@ -64,6 +64,8 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
     if (mine !== own.state) own = { state: mine, since: performance.now(), dismissed: false };
     showState(selfState, mine);
     showState(peerState, session.participants[peerRole].camera);
+    // Nobody there, nothing to say about their camera.
+    peerState.hidden = !session.participants[peerRole].present;
     peerName = session.participants[peerRole].name;
     live = session.status === 'live';
     renderNudge();

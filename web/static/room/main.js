@@ -152,6 +152,7 @@ function renderTalk(participants) {
   const mentoree = participants.mentoree.talk_seconds;
   const total = mentor + mentoree;
   const mentorShare = total > 0 ? mentor / total : 0.5;
+  talkMentor.parentElement.dataset.empty = String(total === 0);
   talkMentor.style.flexGrow = String(mentorShare);
   talkMentoree.style.flexGrow = String(1 - mentorShare);
   talkLegend.textContent = total > 0
