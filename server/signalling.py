@@ -65,9 +65,11 @@ MAX_REFUSED_MESSAGES = 1000
 # Join attempts per room: enough for reloads and reconnects, not for a stampede.
 JOINS_PER_SECOND = 1
 JOIN_BURST = 20
-# Application close codes (4000-4999 are ours by RFC 6455).
+# Application close codes (4000-4999 are ours by RFC 6455). The browser gives up after
+# REFUSED, REPLACED and FLOODING, and tries again with backoff after TRY_LATER.
 CLOSE_REFUSED = 4003
 CLOSE_REPLACED = 4009
+CLOSE_TRY_LATER = 4013
 CLOSE_FLOODING = 4029
 
 
@@ -189,7 +191,9 @@ class RoomHub:
         try:
             claims = verify_token(self._config.secret, message.token, now=time.time())
             if not self._join_limits[claims.session_id].allow(time.monotonic()):
-                await self._refuse(ws, "too_many_joins", "too many join attempts: try again soon")
+                await self._refuse(
+                    ws, "too_many_joins", "too many join attempts: trying again", final=False
+                )
                 return None
             state = await self._book.get(claims.session_id)
         except TokenError as error:
@@ -208,10 +212,13 @@ class RoomHub:
             room = self._rooms[claims.session_id]
             previous = room.get(claims.role)
             if previous is not None and previous.client_id != message.client_id:
+                # Not final: if that other window died, its heartbeat soon lets this one in.
                 await self._refuse(
                     ws,
                     "room_full",
-                    f"the {claims.role} is already in this room from another window",
+                    f"the {claims.role} is already in this room from another window; "
+                    "this one joins when that one leaves",
+                    final=False,
                 )
                 return None
             if previous is not None:
@@ -241,9 +248,13 @@ class RoomHub:
             self._in_background(self._close_replaced(previous))
         return connection
 
-    async def _refuse(self, ws: web.WebSocketResponse, code: str, message: str) -> None:
+    async def _refuse(
+        self, ws: web.WebSocketResponse, code: str, message: str, *, final: bool = True
+    ) -> None:
+        """Say why and close: for good, or (``final=False``) for the client to retry."""
         await send_error(ws, code, message)
-        self._in_background(ws.close(code=CLOSE_REFUSED, message=code.encode()))
+        close_code = CLOSE_REFUSED if final else CLOSE_TRY_LATER
+        self._in_background(ws.close(code=close_code, message=code.encode()))
 
     async def _close_replaced(self, connection: Connection) -> None:
         await send_error(connection.ws, "replaced", "you joined this room from a newer window")

@@ -153,7 +153,7 @@ async def test_a_third_connection_from_another_window_finds_the_room_full(client
     await hello(intruder, session.tokens["mentor"], "mentor-tab-2")
 
     assert await receive_error(intruder) == "room_full"
-    assert await closed(intruder) == 4003
+    assert await closed(intruder) == 4013  # try later: the other window may be gone soon
     # The mentor who was there first keeps the room.
     await mentoree.send_json({"type": "signal", "description": OFFER})
     assert (await receive(mentor, "signal"))["description"] == OFFER

@@ -4,7 +4,9 @@
 // token, reconnects with backoff when the network drops, and turns server messages into
 // DOM events ("welcome", "peer", "signal", "state", "error") on the channel.
 
-const FINAL_CLOSE_CODES = new Set([4003, 4009]); // refused, replaced: retrying cannot help
+// Refused, replaced by a newer window, or flooding: retrying cannot help. Any other close,
+// "try later" (4013) included, is retried with backoff.
+const FINAL_CLOSE_CODES = new Set([4003, 4009, 4029]);
 const MAX_BACKOFF_MS = 8000;
 
 export function inviteToken() {

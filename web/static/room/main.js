@@ -46,6 +46,9 @@ let call = null;
 let polite = false;
 let iceServers = [];
 let session = null;
+// Refusals the hub lifts by itself: the channel retries, and the reason stays on screen.
+const WAITING_REFUSALS = new Set(['room_full', 'too_many_joins']);
+let waitingFor = null;
 let stateReceivedAt = 0; // performance.now() when `session` arrived: the clock ticks from there
 
 // Tests and curious people can reach the live objects from the console.
@@ -197,6 +200,7 @@ function showEnded(state) {
 }
 
 channel.addEventListener('welcome', ({ detail }) => {
+  waitingFor = null;
   polite = detail.polite;
   iceServers = detail.ice_servers;
   renderSession(detail.session);
@@ -223,11 +227,12 @@ channel.addEventListener('state', ({ detail }) => renderSession(detail.session))
 channel.addEventListener('error', ({ detail }) => {
   const tone = detail.code === 'invalid_message' ? 'info' : 'error';
   showBanner(detail.message, tone);
-  if (detail.code === 'room_full' || detail.code === 'replaced' || detail.code === 'unauthorized') {
-    endCall();
-  }
+  waitingFor = WAITING_REFUSALS.has(detail.code) ? detail.message : null;
+  if (['room_full', 'replaced', 'unauthorized'].includes(detail.code)) endCall();
 });
-channel.addEventListener('reconnecting', () => showBanner('Connection lost. Reconnecting…', 'warn'));
+channel.addEventListener('reconnecting', () => {
+  showBanner(waitingFor ?? 'Connection lost. Reconnecting…', 'warn');
+});
 
 cameraToggle.addEventListener('click', () => toggle('video'));
 micToggle.addEventListener('click', () => toggle('audio'));
