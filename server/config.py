@@ -50,7 +50,9 @@ class Config:
     ice_servers: tuple[Mapping[str, Any], ...] = ()
     # Invite links stay valid this long after the scheduled end of their session.
     link_validity_seconds: float = 14 * 24 * 3600
-    heartbeat_seconds: float = 10.0
+    # aiohttp pings this often and drops a client whose pong is half of it late; it rounds
+    # timers over 5 s up to a whole second, so 9 s drops a silent client within 15 s.
+    heartbeat_seconds: float = 9.0
     clock: ClockPolicy = field(default_factory=ClockPolicy)
     # Camera analytics: how the uplink is throttled and how its frames are judged.
     camera: CameraConfig = field(default_factory=CameraConfig)

@@ -94,7 +94,7 @@ class UplinkOffer(msgspec.Struct, forbid_unknown_fields=True):
     sdp: Annotated[str, Meta(min_length=1, max_length=60_000)]
 
 
-class IceCandidate(msgspec.Struct, omit_defaults=True):
+class IceCandidate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     candidate: Annotated[str, Meta(max_length=1_000)]
     sdpMid: str | None = None
     sdpMLineIndex: int | None = None
@@ -161,4 +161,8 @@ _decoder = msgspec.json.Decoder(ClientMessage)
 
 def decode_client_message(raw: str | bytes) -> ClientMessage:
     """Decode one WebSocket message; raise :class:`msgspec.DecodeError` if it is not valid."""
-    return _decoder.decode(raw)
+    try:
+        return _decoder.decode(raw)
+    except RecursionError:
+        # msgspec recurses to skip unknown values; a deeply nested one exhausts the stack.
+        raise msgspec.DecodeError("message is nested too deeply") from None

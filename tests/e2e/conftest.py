@@ -143,3 +143,14 @@ def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+def restart_server(crashed: RunningServer, log_path: Path) -> RunningServer:
+    """Start a server on the port and data dir of one that died, as a supervisor would."""
+    global free_port
+    any_free_port, port = free_port, int(crashed.base_url.rsplit(":", 1)[1])
+    free_port = lambda: port  # noqa: E731 - start_server picks its port through this name
+    try:
+        return start_server(crashed.data_dir, log_path)
+    finally:
+        free_port = any_free_port
