@@ -1,21 +1,20 @@
 """The agenda as the fold sees it: prepared before the meeting, checked off and timed in it."""
 
 from analytics.agenda import AgendaItem
-from analytics.events import (
-    AgendaDraftItem,
-    AgendaItemAdded,
-    AgendaItemChecked,
-    AgendaItemUnchecked,
-    AgendaSet,
-    NoteAdded,
-    ParticipantJoined,
-    Person,
-    SessionEnded,
-    SessionScheduled,
-)
+from analytics.events import AgendaDraftItem, AgendaSet
 from analytics.session import fold
+from tests.events import (
+    T0,
+    added,
+    agenda_set,
+    checked,
+    ended,
+    joined,
+    noted,
+    scheduled,
+    unchecked,
+)
 
-T0 = 1_900_000_000.0
 # The clock starts when the mentoree joins the mentor in ``started_session``.
 START = T0 + 30
 DRAFT = (
@@ -25,54 +24,13 @@ DRAFT = (
 )
 
 
-def scheduled(draft=DRAFT):
-    return SessionScheduled(
-        at=T0 - 86_400,
-        actor="mpm",
-        session_id="s1",
-        mentor=Person(name="Ada Lovelace"),
-        mentoree=Person(name="Grace Hopper"),
-        scheduled_start=T0,
-        allotted_minutes=45,
-        agenda=draft,
-    )
-
-
-def joined(role, at):
-    return ParticipantJoined(at=at, actor=role, role=role)
-
-
-def agenda_set(at, *texts, actor="mentoree"):
-    return AgendaSet(at=at, actor=actor, items=tuple(AgendaDraftItem(text=t) for t in texts))
-
-
-def checked(item_id, at, actor="mentor"):
-    return AgendaItemChecked(at=at, actor=actor, item_id=item_id)
-
-
-def unchecked(item_id, at, actor="mentor"):
-    return AgendaItemUnchecked(at=at, actor=actor, item_id=item_id)
-
-
-def noted(item_id, note, at=START + 60, actor="mentoree"):
-    return NoteAdded(at=at, actor=actor, item_id=item_id, note=note)
-
-
-def added(text, at, actor="mentor"):
-    return AgendaItemAdded(at=at, actor=actor, text=text)
-
-
-def ended(at):
-    return SessionEnded(at=at, actor="mentor", reason="ended_by_participant")
-
-
 def agenda_before_start(*events, draft=DRAFT):
-    return fold([scheduled(draft), *events]).agenda
+    return fold([scheduled(agenda=draft), *events]).agenda
 
 
 def started_session(*later, draft=DRAFT):
     """The mentor joined at T0, the mentoree at START (the clock starts), then ``later``."""
-    return fold([scheduled(draft), joined("mentor", T0), joined("mentoree", START), *later])
+    return fold([scheduled(agenda=draft), joined("mentor", T0), joined("mentoree", START), *later])
 
 
 def seconds(agenda):
@@ -144,9 +102,10 @@ def test_an_item_can_be_checked_and_unchecked():
 
 
 def test_a_note_is_written_on_its_item_and_rewriting_replaces_it():
-    first = started_session(noted(1, "wants to lead a team")).agenda
+    first = started_session(noted(1, "wants to lead a team", at=START + 60)).agenda
     rewritten = started_session(
-        noted(1, "wants to lead a team"), noted(1, "wants to lead a team by 2031")
+        noted(1, "wants to lead a team", at=START + 60),
+        noted(1, "wants to lead a team by 2031", at=START + 60),
     ).agenda
 
     assert [item.note for item in first.items] == ["wants to lead a team", "", ""]
@@ -198,7 +157,7 @@ def test_an_unchecked_item_before_the_current_one_becomes_current_again():
 
 
 def test_no_time_is_credited_before_the_clock_starts():
-    agenda = fold([scheduled(), joined("mentor", T0), checked(1, T0 + 20)]).agenda
+    agenda = fold([scheduled(agenda=DRAFT), joined("mentor", T0), checked(1, T0 + 20)]).agenda
 
     assert seconds(agenda) == {1: 0, 2: 0, 3: 0}
     assert agenda.current_since is None
@@ -304,7 +263,7 @@ def test_an_empty_agenda_has_nothing_covered_and_no_current_item():
 
 def test_an_unknown_item_id_changes_nothing():
     before = started_session().agenda
-    after = started_session(checked(9, START), noted(9, "lost")).agenda
+    after = started_session(checked(9, START), noted(9, "lost", at=START + 60)).agenda
 
     assert after == before
 

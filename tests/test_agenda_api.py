@@ -8,8 +8,15 @@ import pytest
 
 from analytics.clock import ClockPolicy
 from server.app import make_app
-from tests.test_signalling import api_state, hello, join, receive_error, receive_state
-from tests.utils import ADMIN_TOKEN, SESSION_REQUEST, ScheduledSession, bearer, token_of
+from tests.room_client import hello, join, receive_error, receive_state, started
+from tests.utils import (
+    ADMIN_TOKEN,
+    SESSION_REQUEST,
+    ScheduledSession,
+    api_state,
+    bearer,
+    token_of,
+)
 
 AGENDA = {"items": [{"text": "Goals for the term"}, {"text": "Feedback on my CV", "minutes": 10}]}
 
@@ -68,14 +75,6 @@ async def settled(ws, session, role):
     """
     await hello(ws, session.tokens[role], f"{role}-tab-1")
     assert await receive_error(ws) == "already_joined"
-
-
-async def started(client, session):
-    """Both participants in the room, the clock running; their sockets."""
-    mentor, _ = await join(client, session, "mentor")
-    mentoree, _ = await join(client, session, "mentoree")
-    await receive_state(mentor, lambda s: s["started_at"] is not None)
-    return mentor, mentoree
 
 
 async def test_the_mentoree_sends_the_agenda_before_the_start_and_the_api_shows_it(client, session):

@@ -5,43 +5,15 @@ from __future__ import annotations
 import pytest
 
 from analytics.camera_time import CameraRecord, camera_on_seconds, on_seconds
-from analytics.events import (
-    CameraObserved,
-    CameraReported,
-    Event,
-    ParticipantJoined,
-    ParticipantLeft,
-    Person,
-    SessionEnded,
-    SessionScheduled,
-)
+from analytics.events import CameraReported, Event, ParticipantLeft, SessionEnded
 from analytics.session import SessionState, fold
+from tests.events import T0, camera, joined, scheduled
 
-T0 = 1_900_000_000.0
-
-
-def scheduled() -> SessionScheduled:
-    return SessionScheduled(
-        at=T0 - 3600,
-        actor="mpm",
-        session_id="s1",
-        mentor=Person(name="Ada"),
-        mentoree=Person(name="Grace"),
-        scheduled_start=T0,
-        allotted_minutes=30,
-    )
-
-
-def joined(role: str, at: float) -> ParticipantJoined:
-    return ParticipantJoined(at=at, actor=role, role=role)
-
-
-def observed(role: str, state: str, at: float) -> CameraObserved:
-    return CameraObserved(at=at, actor="system", role=role, state=state)
+SCHEDULED = scheduled(at=T0 - 3600, allotted_minutes=30)
 
 
 def session(*events: Event) -> SessionState:
-    return fold([scheduled(), *events])
+    return fold([SCHEDULED, *events])
 
 
 def seconds_on(state: SessionState, role: str, now: float) -> float:
@@ -58,8 +30,8 @@ def test_the_observed_state_is_kept_per_role():
     state = session(
         joined("mentor", T0),
         joined("mentoree", T0 + 1),
-        observed("mentor", "on", T0 + 5),
-        observed("mentoree", "no_face", T0 + 6),
+        camera("mentor", "on", T0 + 5),
+        camera("mentoree", "no_face", T0 + 6),
     )
     assert state.camera["mentor"].state == "on"
     assert state.camera["mentoree"].state == "no_face"
@@ -70,9 +42,9 @@ def test_camera_on_time_counts_only_time_in_on_so_far():
     state = session(
         joined("mentor", T0),
         joined("mentoree", T0),
-        observed("mentor", "on", T0 + 10),
-        observed("mentor", "no_face", T0 + 40),
-        observed("mentor", "on", T0 + 50),
+        camera("mentor", "on", T0 + 10),
+        camera("mentor", "no_face", T0 + 40),
+        camera("mentor", "on", T0 + 50),
     )
     assert seconds_on(state, "mentor", T0 + 70) == pytest.approx(30 + 20)
     assert seconds_on(state, "mentoree", T0 + 70) == 0
@@ -81,12 +53,12 @@ def test_camera_on_time_counts_only_time_in_on_so_far():
 def test_camera_on_time_before_the_start_does_not_count():
     state = session(
         joined("mentor", T0),
-        observed("mentor", "on", T0 + 5),
+        camera("mentor", "on", T0 + 5),
         joined("mentoree", T0 + 100),
     )
     assert state.started_at == T0 + 100
     assert seconds_on(state, "mentor", T0 + 130) == pytest.approx(30)
-    state = fold([scheduled(), joined("mentor", T0), observed("mentor", "on", T0 + 5)])
+    state = fold([SCHEDULED, joined("mentor", T0), camera("mentor", "on", T0 + 5)])
     assert seconds_on(state, "mentor", T0 + 130) == 0
 
 
@@ -94,7 +66,7 @@ def test_leaving_the_room_turns_the_camera_off_and_stops_the_count():
     state = session(
         joined("mentor", T0),
         joined("mentoree", T0),
-        observed("mentor", "on", T0),
+        camera("mentor", "on", T0),
         ParticipantLeft(at=T0 + 20, actor="mentor", role="mentor"),
     )
     assert state.camera["mentor"].state == "off"
@@ -105,9 +77,9 @@ def test_the_end_of_the_session_stops_the_count_and_later_events_change_nothing(
     state = session(
         joined("mentor", T0),
         joined("mentoree", T0),
-        observed("mentoree", "on", T0 + 10),
+        camera("mentoree", "on", T0 + 10),
         SessionEnded(at=T0 + 70, actor="mentor", reason="ended_by_participant"),
-        observed("mentoree", "on", T0 + 80),
+        camera("mentoree", "on", T0 + 80),
     )
     assert state.camera["mentoree"].state == "off"
     assert seconds_on(state, "mentoree", T0 + 1000) == pytest.approx(60)

@@ -9,45 +9,13 @@ from analytics.clock import (
     overrun_seconds,
     remaining_seconds,
 )
-from analytics.events import (
-    ParticipantJoined,
-    ParticipantLeft,
-    Person,
-    SessionEnded,
-    SessionScheduled,
-    WarningSent,
-)
+from analytics.events import SessionEnded, WarningSent
 from analytics.session import Pause, apply, fold
+from tests.events import MINUTE, T0, ended, joined, left, scheduled
 
-T0 = 1_900_000_000.0
 # When the mentoree arrives after the mentor and the clock starts in ``started_session``.
 START = T0 + 90
-MINUTE = 60.0
 POLICY = ClockPolicy()
-
-
-def scheduled(allotted_minutes=45):
-    return SessionScheduled(
-        at=T0 - 86_400,
-        actor="mpm",
-        session_id="s1",
-        mentor=Person(name="Ada Lovelace"),
-        mentoree=Person(name="Grace Hopper"),
-        scheduled_start=T0,
-        allotted_minutes=allotted_minutes,
-    )
-
-
-def joined(role, at):
-    return ParticipantJoined(at=at, actor=role, role=role)
-
-
-def left(role, at):
-    return ParticipantLeft(at=at, actor=role, role=role)
-
-
-def ended(at, actor="mentor"):
-    return SessionEnded(at=at, actor=actor, reason="ended_by_participant")
 
 
 def warned(*minutes, at=START):
@@ -57,7 +25,12 @@ def warned(*minutes, at=START):
 def started_session(*later, allotted_minutes=45):
     """A session the mentor joined at T0 and the mentoree at START, then ``later`` events."""
     return fold(
-        [scheduled(allotted_minutes), joined("mentor", T0), joined("mentoree", START), *later]
+        [
+            scheduled(allotted_minutes=allotted_minutes),
+            joined("mentor", T0),
+            joined("mentoree", START),
+            *later,
+        ]
     )
 
 
@@ -66,7 +39,7 @@ def warnings_in(events):
 
 
 def test_the_clock_starts_when_both_are_present_not_at_the_first_join():
-    alone = fold([scheduled(), joined("mentor", T0)])
+    alone = fold([scheduled(allotted_minutes=45), joined("mentor", T0)])
     together = started_session()
 
     assert alone.started_at is None
@@ -367,7 +340,7 @@ def test_the_session_ends_at_the_hard_maximum_of_allotted_time_plus_overrun_limi
 
 def test_someone_waiting_alone_is_ended_a_whole_session_after_they_came():
     late = T0 + 3 * 60 * MINUTE
-    state = fold([scheduled(), joined("mentor", late)])
+    state = fold([scheduled(allotted_minutes=45), joined("mentor", late)])
 
     assert next_deadline(state, POLICY) == late + (45 + 30) * MINUTE
     assert due_events(state, late + MINUTE, POLICY) == []
@@ -409,7 +382,7 @@ def test_an_ended_session_has_no_deadline_and_nothing_due():
 
 
 def test_a_session_nobody_joined_ends_when_it_would_have_been_over_at_the_latest():
-    state = fold([scheduled()])
+    state = fold([scheduled(allotted_minutes=45)])
     latest_end = T0 + (45 + 30) * MINUTE
 
     assert next_deadline(state, POLICY) == latest_end

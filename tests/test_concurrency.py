@@ -15,16 +15,8 @@ from aiohttp.test_utils import TestClient
 
 from server.signalling import CLOSE_REFUSED, CLOSE_REPLACED, CLOSE_TRY_LATER
 from server.tokens import InviteClaims, issue_token
-from tests.test_signalling import (
-    OFFER,
-    api_state,
-    connect,
-    hello,
-    present,
-    receive,
-    receive_any,
-)
-from tests.utils import ScheduledSession, bearer
+from tests.room_client import OFFER, connect, hello, present, receive, receive_any
+from tests.utils import ScheduledSession, api_state, bearer
 
 JOIN_ATTEMPTS_PER_ROLE = 25
 BAD_TOKENS = 1000

@@ -1,7 +1,6 @@
 """Summary delivery with real components: an aiohttp webhook receiver, an aiosmtpd server,
 files on disk and a SQLite event store."""
 
-import asyncio
 import email
 import email.policy
 import hashlib
@@ -29,33 +28,10 @@ from server.delivery import (
 )
 from server.sessions import SessionBook
 from server.store import SqliteEventStore
-from tests.test_summary import SCHEDULED, T0, meeting, summary_of
+from tests.events import SCHEDULED, T0, meeting, summary_of
+from tests.utils import Recorded, delivered
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
-
-
-class Recorded:
-    """A book listener that lets a test wait until an event has been recorded."""
-
-    def __init__(self):
-        self.events = []
-        self._changed = asyncio.Condition()
-
-    async def on_recorded(self, state, event):
-        async with self._changed:
-            self.events.append(event)
-            self._changed.notify_all()
-
-    async def wait_for(self, predicate):
-        """Wait (ten seconds at most) until a recorded event satisfies ``predicate``."""
-        async with asyncio.timeout(10), self._changed:
-            await self._changed.wait_for(lambda: any(map(predicate, self.events)))
-        return next(event for event in self.events if predicate(event))
-
-
-def delivered(channel):
-    """A predicate for ``SummaryDelivered`` through ``channel``."""
-    return lambda event: isinstance(event, SummaryDelivered) and event.channel == channel
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ import aiohttp
 import pytest
 
 from tests.e2e.conftest import ADMIN_TOKEN, RunningServer, restart_server, start_server
-from tests.test_media import eventually
-from tests.test_signalling import receive
-from tests.utils import bearer, token_of
+from tests.room_client import receive
+from tests.utils import bearer, eventually, token_of
 
 
 @pytest.fixture

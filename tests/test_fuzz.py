@@ -37,9 +37,8 @@ from server.schemas import (
     decode_client_message,
 )
 from server.signalling import MAX_MESSAGE_BYTES, MESSAGE_BURST
-from tests.test_media import eventually
-from tests.test_signalling import api_state, connect, hello, join, present, receive, receive_any
-from tests.utils import ADMIN_TOKEN, ScheduledSession, bearer
+from tests.room_client import connect, hello, join, present, receive, receive_any
+from tests.utils import ADMIN_TOKEN, ScheduledSession, api_state, bearer, eventually
 
 FUZZ = settings(
     max_examples=60,

@@ -18,7 +18,8 @@ from aiohttp.helpers import calculate_timeout_when
 
 from server.app import make_app
 from server.config import Config, load_config
-from tests.test_signalling import api_state, hello, join, present, receive
+from tests.room_client import hello, join, present, receive
+from tests.utils import api_state
 
 HEARTBEAT = 0.5
 # aiohttp's default for web servers (RequestHandler's timeout_ceil_threshold).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from server.app import make_app
 from server.signalling import JOIN_BURST, MESSAGE_BURST
-from tests.test_signalling import api_state, connect, hello, join, present, receive, receive_error
+from tests.room_client import connect, hello, join, present, receive, receive_error
+from tests.utils import api_state
 
 
 async def test_a_flooding_client_is_told_to_slow_down_and_its_peer_is_unaffected(client, session):

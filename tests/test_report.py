@@ -11,7 +11,7 @@ from analytics.report import (
     render_markdown,
     to_json,
 )
-from tests.test_summary import (
+from tests.events import (
     MINUTE,
     SCHEDULED,
     T0,
@@ -23,34 +23,7 @@ from tests.test_summary import (
     rated,
     summary_of,
 )
-
-SUMMARY_KEYS = {
-    "session_id",
-    "mentor",
-    "mentoree",
-    "scheduled_start",
-    "started_at",
-    "ended_at",
-    "duration_seconds",
-    "allotted_minutes",
-    "ended_early",
-    "overrun_seconds",
-    "ended_by",
-    "participants",
-    "agenda",
-    "flags",
-}
-PARTICIPANT_KEYS = {
-    "present_seconds",
-    "camera_on_seconds",
-    "camera_on_share",
-    "talk_seconds",
-    "talk_share",
-    "reconnects",
-}
-AGENDA_KEYS = {"sent_at", "sent_before_start", "items", "covered", "total"}
-ITEM_KEYS = {"text", "done", "note", "seconds"}
-FLAG_KEYS = {"code", "tip", "severity", "message"}
+from tests.utils import AGENDA_KEYS, FLAG_KEYS, ITEM_KEYS, PARTICIPANT_KEYS, SUMMARY_KEYS
 
 
 def flagged_meeting():

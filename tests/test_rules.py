@@ -10,40 +10,14 @@ from analytics.events import (
     AgendaItemUnchecked,
     AgendaSet,
     NoteAdded,
-    ParticipantJoined,
-    ParticipantLeft,
-    Person,
-    SessionEnded,
-    SessionScheduled,
 )
 from analytics.session import fold
+from tests.events import T0, ended, joined, left, scheduled
 
-T0 = 1_900_000_000.0
 START = T0 + 30
 DRAFT = (AgendaDraftItem(text="Career goals"), AgendaDraftItem(text="Code review habits"))
 NEW_AGENDA = (AgendaDraftItem(text="Goals for the term", minutes=15),)
-SCHEDULED = SessionScheduled(
-    at=T0 - 86_400,
-    actor="mpm",
-    session_id="s1",
-    mentor=Person(name="Ada Lovelace"),
-    mentoree=Person(name="Grace Hopper"),
-    scheduled_start=T0,
-    allotted_minutes=45,
-    agenda=DRAFT,
-)
-
-
-def joined(role, at):
-    return ParticipantJoined(at=at, actor=role, role=role)
-
-
-def left(role, at):
-    return ParticipantLeft(at=at, actor=role, role=role)
-
-
-def ended(at):
-    return SessionEnded(at=at, actor="mentor", reason="ended_by_participant")
+SCHEDULED = scheduled(agenda=DRAFT)
 
 
 def scheduled_session():

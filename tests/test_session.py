@@ -2,39 +2,15 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from analytics.events import (
-    AgendaDraftItem,
-    ParticipantJoined,
-    ParticipantLeft,
-    Person,
-    SessionEnded,
-    SessionScheduled,
-)
+from analytics.events import AgendaDraftItem, Person, SessionScheduled
 from analytics.session import Presence, apply, fold, start
+from tests.events import T0, ended, joined, left, scheduled
 
-T0 = 1_900_000_000.0
-SCHEDULED = SessionScheduled(
-    at=T0 - 86_400,
-    actor="mpm",
-    session_id="s1",
-    mentor=Person(name="Ada Lovelace"),
+SCHEDULED = scheduled(
     mentoree=Person(name="Grace Hopper", email="grace@example.org"),
-    scheduled_start=T0,
     allotted_minutes=45,
     agenda=(AgendaDraftItem(text="Career goals", minutes=20),),
 )
-
-
-def joined(role, at):
-    return ParticipantJoined(at=at, actor=role, role=role)
-
-
-def left(role, at):
-    return ParticipantLeft(at=at, actor=role, role=role)
-
-
-def ended(at, actor="mentor"):
-    return SessionEnded(at=at, actor=actor, reason="ended_by_participant")
 
 
 def test_a_new_session_is_scheduled_with_nobody_present():

@@ -1,115 +1,41 @@
 """Summaries from hand-made event sequences: exact numbers and flags."""
 
 from dataclasses import replace
-from operator import attrgetter
 
 import pytest
 
 from analytics.events import (
     AgendaDraftItem,
     AgendaItemAdded,
-    AgendaItemChecked,
-    AgendaSet,
-    CameraObserved,
-    ConcernRaised,
-    MeetingRated,
     NoteAdded,
-    ParticipantJoined,
-    ParticipantLeft,
-    Person,
-    SessionEnded,
-    SessionScheduled,
     SpeakingChanged,
     SummaryDelivered,
     SummaryDeliveryFailed,
     WarningSent,
 )
 from analytics.session import fold
-from analytics.summary import ConcernSummary, Flag, SummaryPolicy, build_summary, summarise
+from analytics.summary import ConcernSummary, Flag, SummaryPolicy, summarise
 from server.store import decode_event, encode_event
-
-T0 = 1_903_874_400.0  # 2030-05-01 14:00 UTC, the scheduled start
-MINUTE = 60.0
-DAY = 24 * 3600.0
-AGENDA = ("Career goals", "Code review habits", "Conference talk")
-POLICY = SummaryPolicy()
-
-SCHEDULED = SessionScheduled(
-    at=T0 - 7 * DAY,
-    actor="mpm",
-    session_id="s1",
-    mentor=Person(name="Ada Lovelace", email="ada@example.org"),
-    mentoree=Person(name="Grace Hopper"),
-    scheduled_start=T0,
-    allotted_minutes=45,
+from tests.events import (
+    AGENDA,
+    DAY,
+    MINUTE,
+    SCHEDULED,
+    T0,
+    agenda_set,
+    camera,
+    checked,
+    concern,
+    ended,
+    joined,
+    left,
+    meeting,
+    rated,
+    summary_of,
+    talking,
 )
 
-
-def joined(role, at):
-    return ParticipantJoined(at=at, actor=role, role=role)
-
-
-def left(role, at):
-    return ParticipantLeft(at=at, actor=role, role=role)
-
-
-def camera(role, state, at):
-    return CameraObserved(at=at, actor="system", role=role, state=state)
-
-
-def talking(role, start, end):
-    """A stretch of ``role`` talking from ``start`` to ``end``."""
-    return [
-        SpeakingChanged(at=start, actor=role, role=role, speaking=True),
-        SpeakingChanged(at=end, actor=role, role=role, speaking=False),
-    ]
-
-
-def agenda_sent(at, *texts, actor="mentoree"):
-    return AgendaSet(at=at, actor=actor, items=tuple(AgendaDraftItem(text=t) for t in texts))
-
-
-def checked(item_id, at):
-    return AgendaItemChecked(at=at, actor="mentor", item_id=item_id)
-
-
-def ended(at, actor="mentor", reason="ended_by_participant"):
-    return SessionEnded(at=at, actor=actor, reason=reason)
-
-
-def concern(role, text, at):
-    return ConcernRaised(at=at, actor=role, role=role, text=text)
-
-
-def rated(role, score, comment, at):
-    return MeetingRated(at=at, actor=role, role=role, score=score, comment=comment)
-
-
-def meeting(*during, scheduled=SCHEDULED, start=T0, minutes=45.0, agenda=AGENDA, covered=None):
-    """The events of a meeting that follows the tips unless told otherwise.
-
-    The mentoree sends ``agenda`` the day before; both come in at ``start`` with their
-    cameras on; ``covered`` items (all by default) are checked off in the first minutes;
-    ``during`` happens; a participant ends it after ``minutes``. Events come out in time
-    order, the schedule first.
-    """
-    day_before = scheduled.scheduled_start - DAY
-    before = [agenda_sent(day_before, *agenda)] if agenda else []
-    covered = len(agenda) if covered is None else covered
-    checks = [checked(n, start + n * MINUTE) for n in range(1, covered + 1)]
-    arrival = [
-        joined("mentor", start),
-        joined("mentoree", start),
-        camera("mentor", "on", start),
-        camera("mentoree", "on", start),
-    ]
-    end = ended(start + minutes * MINUTE)
-    rest = sorted([*before, *arrival, *checks, *during], key=attrgetter("at"))
-    return [scheduled, *rest, end]
-
-
-def summary_of(events, policy=POLICY):
-    return build_summary(events, policy)
+POLICY = SummaryPolicy()
 
 
 def codes(summary):
@@ -499,7 +425,7 @@ def test_only_the_mentor_coming_is_a_no_show_of_the_mentoree():
     summary = summary_of(
         [
             SCHEDULED,
-            agenda_sent(T0 - DAY, *AGENDA),
+            agenda_set(T0 - DAY, *AGENDA),
             joined("mentor", T0),
             camera("mentor", "on", T0),
             ended(T0 + 75 * MINUTE, actor="system", reason="hard_maximum"),
@@ -524,7 +450,7 @@ def test_two_participants_who_never_overlapped_are_a_no_show():
     summary = summary_of(
         [
             SCHEDULED,
-            agenda_sent(T0 - DAY, *AGENDA),
+            agenda_set(T0 - DAY, *AGENDA),
             joined("mentor", T0),
             left("mentor", T0 + 5 * MINUTE),
             joined("mentoree", T0 + 10 * MINUTE),

@@ -7,11 +7,16 @@ import pytest
 
 from server.dashboard import CSV_COLUMNS
 from server.keys import BOOK
-from tests.test_agenda_api import started
-from tests.test_delivery import Recorded, delivered
-from tests.test_report import AGENDA_KEYS, PARTICIPANT_KEYS, SUMMARY_KEYS
-from tests.test_signalling import join, receive_state
-from tests.utils import ADMIN_TOKEN, bearer
+from tests.room_client import join, receive_state, started
+from tests.utils import (
+    ADMIN_TOKEN,
+    AGENDA_KEYS,
+    PARTICIPANT_KEYS,
+    SUMMARY_KEYS,
+    Recorded,
+    bearer,
+    delivered,
+)
 
 
 @pytest.fixture

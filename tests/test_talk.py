@@ -1,44 +1,13 @@
 """Talk time from the speaking edges browsers report, counted on the session clock only."""
 
-from analytics.events import (
-    ParticipantJoined,
-    ParticipantLeft,
-    Person,
-    SessionEnded,
-    SessionScheduled,
-    SpeakingChanged,
-)
+from analytics.events import SessionEnded
 from analytics.session import fold
 from analytics.talk import Talk, start_speaking, stop_speaking, talk_share
+from tests.events import T0, joined, left, scheduled, speaks, stops
 
-T0 = 1_900_000_000.0
 # The clock starts when the mentoree joins the mentor in ``started_session``.
 START = T0 + 30
-SCHEDULED = SessionScheduled(
-    at=T0 - 86_400,
-    actor="mpm",
-    session_id="s1",
-    mentor=Person(name="Ada Lovelace"),
-    mentoree=Person(name="Grace Hopper"),
-    scheduled_start=T0,
-    allotted_minutes=45,
-)
-
-
-def joined(role, at):
-    return ParticipantJoined(at=at, actor=role, role=role)
-
-
-def left(role, at):
-    return ParticipantLeft(at=at, actor=role, role=role)
-
-
-def speaks(role, at):
-    return SpeakingChanged(at=at, actor=role, role=role, speaking=True)
-
-
-def stops(role, at):
-    return SpeakingChanged(at=at, actor=role, role=role, speaking=False)
+SCHEDULED = scheduled()
 
 
 def started_session(*later):

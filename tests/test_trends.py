@@ -5,7 +5,7 @@ from dataclasses import replace
 from analytics.events import Person
 from analytics.summary import Flag
 from analytics.trends import pair_trends
-from tests.test_summary import DAY, MINUTE, SCHEDULED, T0, camera, ended, meeting, summary_of
+from tests.events import DAY, MINUTE, SCHEDULED, T0, camera, ended, meeting, summary_of
 
 ADA_AND_GRACE = ("Ada Lovelace", "Grace Hopper")
 ALAN_AND_JOAN = ("Alan Turing", "Joan Clarke")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 ADMIN_TOKEN = "e2e-admin-token"
 
@@ -76,9 +76,9 @@ class RunningServer:
             return json.load(response)
 
 
-def start_server(data_dir: Path, log_path: Path) -> RunningServer:
+def start_server(data_dir: Path, log_path: Path, port: int | None = None) -> RunningServer:
     """Start the server and wait until it answers; fail with its log if it does not."""
-    port = free_port()
+    port = port or free_port()
     environ = {**os.environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN}
     with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
@@ -147,10 +147,21 @@ def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
 
 def restart_server(crashed: RunningServer, log_path: Path) -> RunningServer:
     """Start a server on the port and data dir of one that died, as a supervisor would."""
-    global free_port
-    any_free_port, port = free_port, int(crashed.base_url.rsplit(":", 1)[1])
-    free_port = lambda: port  # noqa: E731 - start_server picks its port through this name
-    try:
-        return start_server(crashed.data_dir, log_path)
-    finally:
-        free_port = any_free_port
+    port = int(crashed.base_url.rsplit(":", 1)[1])
+    return start_server(crashed.data_dir, log_path, port=port)
+
+
+# Resolves once the remote <video> shows decoded frames and keeps receiving new ones.
+REMOTE_VIDEO_PLAYING = """async () => {
+  const video = document.querySelector('[data-testid=remote-video]');
+  const frames = () => video.getVideoPlaybackQuality().totalVideoFrames;
+  while (!(video.videoWidth > 0 && frames() > 0)) await new Promise(r => setTimeout(r, 50));
+  const before = frames();
+  while (frames() <= before + 5) await new Promise(r => setTimeout(r, 50));
+  return { width: video.videoWidth, frames: frames() };
+}"""
+
+
+def wait_for_remote_video(page: Page) -> dict[str, int]:
+    """The remote video's width and frame count, once it is playing."""
+    return page.evaluate(REMOTE_VIDEO_PLAYING)

@@ -8,17 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ADMIN_TOKEN, RunningServer
-
-# Resolves once the remote <video> shows decoded frames and keeps receiving new ones.
-REMOTE_VIDEO_PLAYING = """async () => {
-  const video = document.querySelector('[data-testid=remote-video]');
-  const frames = () => video.getVideoPlaybackQuality().totalVideoFrames;
-  while (!(video.videoWidth > 0 && frames() > 0)) await new Promise(r => setTimeout(r, 50));
-  const before = frames();
-  while (frames() <= before + 5) await new Promise(r => setTimeout(r, 50));
-  return { width: video.videoWidth, frames: frames() };
-}"""
+from tests.e2e.conftest import ADMIN_TOKEN, RunningServer, wait_for_remote_video
 
 
 def schedule_on_dashboard(page: Page, server: RunningServer) -> dict[str, str]:
@@ -34,10 +24,6 @@ def schedule_on_dashboard(page: Page, server: RunningServer) -> dict[str, str]:
         "mentor": page.get_by_test_id("mentor-link").input_value(),
         "mentoree": page.get_by_test_id("mentoree-link").input_value(),
     }
-
-
-def wait_for_remote_video(page: Page) -> dict[str, int]:
-    return page.evaluate(REMOTE_VIDEO_PLAYING)
 
 
 def test_two_people_meet_see_each_other_and_a_reload_brings_the_call_back(

@@ -18,8 +18,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningServer, restart_server, schedule, start_server
-from tests.e2e.test_call import wait_for_remote_video
+from tests.e2e.conftest import (
+    RunningServer,
+    restart_server,
+    schedule,
+    start_server,
+    wait_for_remote_video,
+)
 
 OUTAGE_SECONDS = 5
 RECOVERY_TIMEOUT_MS = 30_000
