@@ -3,12 +3,18 @@
 Two pure layers:
 
 * frame checks on small grayscale frames (``uint8`` numpy arrays): :func:`is_dark`,
-  :func:`frame_change` and :func:`has_face`, combined by :func:`read_frame` into a
+  :func:`frame_change` and :func:`find_face`, combined by :func:`read_frame` into a
   :class:`FrameReading`;
 * :class:`CameraTracker`, a frozen dataclass that folds readings, what the browser says
   about its track, and the passing of time into one of three states — ``on`` (a face is
   seen), ``no_face`` (the camera shows a live picture but nobody in it) and ``off`` —
   with hysteresis, so that a blink, a turned head or one bad frame does not flip it.
+
+The face detector is the one costly check, so it runs only when :func:`face_check_due`
+says so: on every analysed frame while the state may be changing, often while a face is
+in view (looking first where it was last seen, which is cheap), and seldom while nobody
+is (those checks search the whole frame). A face that leaves is noticed within
+``face_lost_seconds`` of the last check that saw it, whatever the check rate.
 
 Nothing here reads a clock: every update takes the timestamp of what it observes. The
 one file ever read is OpenCV's own face cascade, by :func:`load_face_detector`.
@@ -26,10 +32,12 @@ import numpy as np
 from analytics.events import CameraState
 
 __all__ = [
+    "Box",
     "CameraConfig",
     "CameraTracker",
     "FrameReading",
     "face_check_due",
+    "find_face",
     "frame_change",
     "has_face",
     "is_dark",
@@ -41,6 +49,18 @@ __all__ = [
 ]
 
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
+# The frontal-face cascade's detection window: the smallest face it can see, in pixels.
+CASCADE_WINDOW = 24
+# Around the face last seen, the detector looks this many face sizes to each side, for a
+# face from 1/FACE_SIZE_RANGE to FACE_SIZE_RANGE times as big: between two frames a face
+# hardly changes size, and should it, the whole-frame search that follows finds it.
+ROI_MARGIN = 0.5
+FACE_SIZE_RANGE = 1.25
+# Overlapping detections needed to believe in a face (OpenCV's own example uses 5).
+MIN_NEIGHBORS = 5
+
+# Where a face is in a frame: x, y, width, height in the frame's pixels.
+Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +70,10 @@ class CameraConfig:
     # The browser throttles its uplink at the sender to these (setParameters).
     max_fps: float = 2.0
     max_width: int = 320
+    # Bits per second, 0 for no cap. Uncapped, Chrome spends up to 600 kbit/s on 320x240
+    # however few frames it sends; a few kilobytes a frame show a face as well, and every
+    # packet saved is one less to decrypt and reassemble in Python.
+    max_bitrate: int = 100_000
     # A frame is black when less than ``lit_share`` of its pixels are brighter than
     # ``dark_level`` (luma, 0-255). A disabled track in Chrome sends black frames; a room
     # too dark to show anything counts the same, a dim one with a lit face does not.
@@ -60,14 +84,49 @@ class CameraConfig:
     frozen_diff: float = 0.5
     # A picture that has not changed for this long comes from a frozen camera.
     frozen_after_seconds: float = 10.0
-    # The face detector (the expensive check) runs at most this often per participant.
-    face_interval_seconds: float = 1.0
-    # Faces smaller than this share of the frame height are not looked for.
-    min_face_fraction: float = 0.1
+    # Faces smaller than this share of the frame height are not looked for (a face in a
+    # video call fills a quarter to a half of the height).
+    min_face_fraction: float = 0.15
+    # Search the frame scaled down so that the smallest face looked for just fills the
+    # cascade's window; the detector's cost falls with the number of pixels.
+    face_downscale: bool = True
+    # Step between the sizes the cascade tries: OpenCV's default of 1.1 tries half again
+    # as many; at 1.2 a face just above the smallest size is sometimes missed.
+    face_scale_factor: float = 1.15
+    # Look around where the face was last seen first, the whole frame only if it is not
+    # there: a few thousand pixels instead of the whole frame.
+    face_roi: bool = True
+    # How often the face detector runs: while the last check saw a face (at the uplink's
+    # 2 fps, every frame: those checks look near the face and are cheap), and while it
+    # saw none (those search the whole frame). While the state may be about to change it
+    # runs on every analysed frame, to confirm or dismiss the change quickly.
+    face_interval_seconds: float = 0.25
+    idle_face_interval_seconds: float = 2.0
     # No frame for this long means the camera is off (track stopped, uplink gone).
     off_after_seconds: float = 5.0
-    # What the frames say must hold this long before the state changes.
+    # The camera stops being ``on`` at a check that finds no face, the check before it
+    # having found none either, once no check has seen a face for this long. Black frames
+    # count as checks without a face. At 2 fps: the third frame in a row without a face,
+    # so a glance away of a second or less never counts.
+    face_lost_seconds: float = 1.25
+    # Any other change the frames point to must hold this long.
     hysteresis_seconds: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.max_fps <= 0 or self.max_width < 2:
+            raise ValueError("the uplink needs a frame rate above 0 and a width of 2 or more")
+        if not 0 < self.min_face_fraction <= 1:
+            raise ValueError("min_face_fraction is a share of the frame height, above 0")
+        if self.face_scale_factor <= 1:
+            raise ValueError("face_scale_factor must be above 1")
+
+    def sender_limits(self) -> dict[str, float]:
+        """What the browser's uplink sender is told to keep to (the ``welcome`` message)."""
+        return {
+            "max_fps": self.max_fps,
+            "max_width": self.max_width,
+            "max_bitrate": self.max_bitrate,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +139,8 @@ class FrameReading:
     still: bool
     # Whether a face was found; ``None`` when the detector did not run on this frame.
     face: bool | None
+    # Where the face was found, in the frame's pixels.
+    face_box: Box | None = None
 
 
 def is_dark(gray: np.ndarray, config: CameraConfig) -> bool:
@@ -109,15 +170,87 @@ def load_face_detector() -> cv2.CascadeClassifier:
     return detector
 
 
+def find_face(
+    gray: np.ndarray,
+    detector: cv2.CascadeClassifier,
+    config: CameraConfig,
+    near: Box | None = None,
+) -> Box | None:
+    """Where a frontal face of a useful size is in the frame, if anywhere (the largest).
+
+    ``near`` is where a face was last seen: with ``config.face_roi`` the detector looks
+    there first, for a face of about the same size, and searches the whole frame only
+    when that finds nothing.
+    """
+    smallest = max(CASCADE_WINDOW, config.min_face_fraction * gray.shape[0])
+    scale = min(1.0, CASCADE_WINDOW / smallest) if config.face_downscale else 1.0
+    if scale < 1.0:
+        size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    # Equalising first makes the cascade work in dim and washed-out rooms alike. The whole
+    # frame is equalised even to search part of it, so that both searches see the same.
+    image = cv2.equalizeHist(gray)
+    found = None
+    if near is not None and config.face_roi:
+        found = _search_near(image, detector, config, [round(v * scale) for v in near])
+    if found is None:
+        found = _search(image, detector, config, smallest=round(smallest * scale))
+    if found is None:
+        return None
+    x, y, width, height = found
+    return (round(x / scale), round(y / scale), round(width / scale), round(height / scale))
+
+
 def has_face(gray: np.ndarray, detector: cv2.CascadeClassifier, config: CameraConfig) -> bool:
     """A frontal face of a useful size is in the frame."""
-    # Equalising first makes the cascade work in dim and washed-out rooms alike.
-    equalized = cv2.equalizeHist(gray)
-    side = max(16, round(gray.shape[0] * config.min_face_fraction))
-    faces = detector.detectMultiScale(
-        equalized, scaleFactor=1.1, minNeighbors=5, minSize=(side, side)
+    return find_face(gray, detector, config) is not None
+
+
+def _search_near(
+    image: np.ndarray, detector: cv2.CascadeClassifier, config: CameraConfig, near: list[int]
+) -> Box | None:
+    """Search around ``near`` only, for a face of about its size."""
+    x, y, width, height = near
+    side = max(width, height)
+    margin = round(ROI_MARGIN * side)
+    left, top = max(0, x - margin), max(0, y - margin)
+    right = min(image.shape[1], x + width + margin)
+    bottom = min(image.shape[0], y + height + margin)
+    smallest = max(CASCADE_WINDOW, round(side / FACE_SIZE_RANGE))
+    if min(right - left, bottom - top) < smallest:
+        return None
+    found = _search(
+        image[top:bottom, left:right],
+        detector,
+        config,
+        smallest=smallest,
+        largest=round(side * FACE_SIZE_RANGE),
     )
-    return len(faces) > 0
+    if found is None:
+        return None
+    return (found[0] + left, found[1] + top, found[2], found[3])
+
+
+def _search(
+    image: np.ndarray,
+    detector: cv2.CascadeClassifier,
+    config: CameraConfig,
+    *,
+    smallest: int,
+    largest: int = 0,
+) -> Box | None:
+    """The largest face of ``smallest`` to ``largest`` pixels (0: any) in ``image``."""
+    faces = detector.detectMultiScale(
+        image,
+        scaleFactor=config.face_scale_factor,
+        minNeighbors=MIN_NEIGHBORS,
+        minSize=(smallest, smallest),
+        maxSize=(largest, largest) if largest > smallest else (0, 0),
+    )
+    if len(faces) == 0:
+        return None
+    x, y, width, height = max(faces, key=lambda face: face[2] * face[3])
+    return (int(x), int(y), int(width), int(height))
 
 
 def read_frame(
@@ -127,17 +260,21 @@ def read_frame(
     previous: np.ndarray | None,
     detector: cv2.CascadeClassifier | None,
     config: CameraConfig,
+    near: Box | None = None,
 ) -> FrameReading:
-    """Judge one frame. Pass a ``detector`` only when :func:`face_check_due` says so."""
+    """Judge one frame. Pass a ``detector`` only when :func:`face_check_due` says so, and
+    ``near``, the tracker's ``face_box``, to look there first."""
     dark = is_dark(gray, config)
     still = previous is not None and frame_change(previous, gray) < config.frozen_diff
+    box = None
     if dark:
         face: bool | None = False  # nobody can be seen in a black frame; skip the detector
     elif detector is not None:
-        face = has_face(gray, detector, config)
+        box = find_face(gray, detector, config, near)
+        face = box is not None
     else:
         face = None
-    return FrameReading(at=at, dark=dark, still=still, face=face)
+    return FrameReading(at=at, dark=dark, still=still, face=face, face_box=box)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,16 +293,19 @@ class CameraTracker:
     dark: bool = False
     # Since when the picture has not changed (the first frame of the unchanged run).
     still_since: float | None = None
+    # What the last face check found, when, and when and where it last saw a face.
     face: bool = False
     face_checked_at: float | None = None
+    face_seen_at: float | None = None
+    face_box: Box | None = None
 
 
 def face_check_due(tracker: CameraTracker, at: float, config: CameraConfig) -> bool:
     """Whether the frame arriving at ``at`` should go through the face detector."""
-    return (
-        tracker.face_checked_at is None
-        or at - tracker.face_checked_at >= config.face_interval_seconds
-    )
+    if tracker.face_checked_at is None or tracker.pending != tracker.state:
+        return True  # the state may be about to change: confirm or dismiss it now
+    interval = config.face_interval_seconds if tracker.face else config.idle_face_interval_seconds
+    return at - tracker.face_checked_at >= interval
 
 
 def _evidence(tracker: CameraTracker, at: float, config: CameraConfig) -> tuple[CameraState, bool]:
@@ -190,9 +330,24 @@ def _settle(tracker: CameraTracker, at: float, config: CameraConfig) -> CameraTr
     if pending != tracker.pending or since is None:
         since = at
     state = tracker.state
-    if pending != state and (immediate or at - since >= config.hysteresis_seconds):
+    if pending != state and (immediate or _held(tracker, since, at, config)):
         state = pending
     return replace(tracker, state=state, pending=pending, pending_since=since)
+
+
+def _held(tracker: CameraTracker, since: float, at: float, config: CameraConfig) -> bool:
+    """Whether frames pointing away from the state since ``since`` have done so for long
+    enough at ``at``."""
+    if tracker.state != "on":
+        return at - since >= config.hysteresis_seconds
+    # Leaving ``on`` counts from the last sighting of the face, not from the first check
+    # that missed it: how soon that check came depends on the check rate, and the time
+    # nobody saw a face is what matters. It is decided at a check (not by the clock alone)
+    # and never by the first check that missed, so that one frame, a blink caught at the
+    # wrong moment, never decides alone.
+    last_seen = tracker.face_seen_at if tracker.face_seen_at is not None else since
+    at_a_later_check = tracker.face_checked_at == at and at > since
+    return at_a_later_check and at - last_seen >= config.face_lost_seconds
 
 
 def observe_frame(
@@ -208,8 +363,16 @@ def observe_frame(
         else:
             still_since = reading.at
     tracker = replace(tracker, last_frame_at=reading.at, dark=reading.dark, still_since=still_since)
-    if reading.face is not None:
-        tracker = replace(tracker, face=reading.face, face_checked_at=reading.at)
+    if reading.face:
+        tracker = replace(
+            tracker,
+            face=True,
+            face_checked_at=reading.at,
+            face_seen_at=reading.at,
+            face_box=reading.face_box,
+        )
+    elif reading.face is not None:
+        tracker = replace(tracker, face=False, face_checked_at=reading.at)
     return _settle(tracker, reading.at, config)
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from analytics.camera import (
+    Box,
     CameraConfig,
     CameraTracker,
     FrameReading,
@@ -38,10 +39,13 @@ class CameraWatch:
         self._config = config
         self._trackers: dict[Key, CameraTracker] = {}
 
-    def face_check_due(self, session_id: str, role: Role, at: float) -> bool:
-        """Whether the frame arriving at ``at`` should be checked for a face."""
+    def face_check(self, session_id: str, role: Role, at: float) -> tuple[bool, Box | None]:
+        """Whether the frame arriving at ``at`` should be checked for a face, and where
+        the face was last seen."""
         tracker = self._trackers.get((session_id, role))
-        return tracker is not None and face_check_due(tracker, at, self._config)
+        if tracker is None:
+            return False, None
+        return face_check_due(tracker, at, self._config), tracker.face_box
 
     async def start(self, session_id: str, role: Role, at: float) -> None:
         """An uplink opened (replacing any other): watch it, from what the record says."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -127,9 +129,48 @@ def _clock_policy(environ: Mapping[str, str]) -> ClockPolicy:
     return ClockPolicy(empty_room_grace_seconds=grace * 60, overrun_limit_minutes=overrun)
 
 
+def _camera_overrides(text: str) -> dict[str, Any]:
+    """``MENTORMEET_CAMERA``: a JSON object of :class:`CameraConfig` fields."""
+    if not text:
+        return {}
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"MENTORMEET_CAMERA is not JSON: {error}") from None
+    if not isinstance(values, dict):
+        raise ConfigError('MENTORMEET_CAMERA must be a JSON object like {"face_roi": false}')
+    defaults = CameraConfig()
+    known = {f.name for f in dataclasses.fields(CameraConfig)}
+    for name, value in values.items():
+        if name not in known:
+            raise ConfigError(
+                f"MENTORMEET_CAMERA has no setting {name!r}; it has {', '.join(sorted(known))}"
+            )
+        kind = type(getattr(defaults, name))
+        if kind is bool:
+            valid = isinstance(value, bool)
+        else:
+            valid = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and (kind is float or isinstance(value, int))
+                and math.isfinite(value)
+                and value >= 0
+            )
+        if not valid:
+            wanted = "true or false" if kind is bool else f"a non-negative {kind.__name__}"
+            raise ConfigError(f"MENTORMEET_CAMERA: {name} must be {wanted}, not {value!r}")
+    return values
+
+
 def _camera_config(environ: Mapping[str, str]) -> CameraConfig:
-    """The camera settings, with the uplink's frame rate and width from the environment."""
-    default = CameraConfig()
+    """The camera settings: ``MENTORMEET_CAMERA`` over the defaults, then the uplink's
+    frame rate and width from their own variables."""
+    overrides = _camera_overrides(environ.get("MENTORMEET_CAMERA", ""))
+    try:
+        default = CameraConfig(**overrides)
+    except ValueError as error:
+        raise ConfigError(f"MENTORMEET_CAMERA: {error}") from None
     limits = {
         "MENTORMEET_UPLINK_MAX_FPS": (default.max_fps, 0.2, 30.0),
         "MENTORMEET_UPLINK_MAX_WIDTH": (default.max_width, 80, 1920),
@@ -145,7 +186,8 @@ def _camera_config(environ: Mapping[str, str]) -> CameraConfig:
             if not low <= value <= high:
                 raise ConfigError(f"{name} must be between {low:g} and {high:g}")
         values[name] = value
-    return CameraConfig(
+    return dataclasses.replace(
+        default,
         max_fps=values["MENTORMEET_UPLINK_MAX_FPS"],
         max_width=int(values["MENTORMEET_UPLINK_MAX_WIDTH"]),
     )

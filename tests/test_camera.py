@@ -11,6 +11,7 @@ from analytics.camera import (
     CameraConfig,
     CameraTracker,
     face_check_due,
+    find_face,
     frame_change,
     has_face,
     is_dark,
@@ -77,6 +78,7 @@ class Camera:
             previous=self.previous,
             detector=self.detector if due else None,
             config=self.config,
+            near=self.tracker.face_box,
         )
         self.previous = gray
         self.index += 1
@@ -140,23 +142,97 @@ def test_a_dark_frame_is_read_without_running_the_detector(detector):
 
 
 class CountingDetector:
+    """A detector that notes the size of every picture it is asked to search."""
+
     def __init__(self, detector) -> None:
         self.detector = detector
-        self.calls = 0
+        self.searched: list[tuple[int, ...]] = []
 
-    def detectMultiScale(self, *args, **kwargs):
-        self.calls += 1
-        return self.detector.detectMultiScale(*args, **kwargs)
+    @property
+    def calls(self) -> int:
+        return len(self.searched)
+
+    def detectMultiScale(self, image, *args, **kwargs):
+        self.searched.append(image.shape)
+        return self.detector.detectMultiScale(image, *args, **kwargs)
 
 
-def test_the_detector_runs_at_most_once_per_interval(detector):
+def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    shared = max(0, width) * max(0, height)
+    return shared / (a[2] * a[3] + b[2] * b[3] - shared)
+
+
+def test_the_face_is_searched_in_the_frame_scaled_down_to_the_smallest_face(detector):
+    counting = CountingDetector(detector)
+    box = find_face(face(0), counting, CONFIG)
+    assert box is not None
+    # The smallest face looked for (15% of 240 rows) fills the cascade's 24-pixel window.
+    assert counting.searched == [(160, 213)]
+    x, y, width, height = box  # in the frame's pixels, where the astronaut's face is
+    assert 90 < x < 130 and 25 < y < 60 and 50 < width == height < 80
+
+
+def test_the_detector_looks_where_the_face_was_first(detector):
+    whole = find_face(face(0), detector, CONFIG)
+    counting = CountingDetector(detector)
+    near = find_face(face(1), counting, CONFIG, near=whole)
+    assert near is not None and overlap(near, whole) > 0.5
+    # One search, of a patch around the last face: a quarter of the scaled-down frame.
+    [(rows, cols)] = counting.searched
+    assert rows * cols < 0.3 * 160 * 213
+
+
+def test_a_face_not_where_it_was_is_searched_for_in_the_whole_frame(detector):
+    counting = CountingDetector(detector)
+    corner = (250, 170, 60, 60)  # nobody there
+    box = find_face(face(0), counting, CONFIG, near=corner)
+    assert box is not None and overlap(box, find_face(face(0), detector, CONFIG)) > 0.5
+    assert len(counting.searched) == 2 and counting.searched[-1] == (160, 213)
+    assert find_face(room(0), detector, CONFIG, near=corner) is None
+
+
+def test_without_the_shortcuts_the_whole_frame_is_searched_at_full_size(detector):
+    naive = CameraConfig(face_roi=False, face_downscale=False, face_scale_factor=1.1)
+    counting = CountingDetector(detector)
+    whole = find_face(face(0), detector, CONFIG)
+    assert find_face(face(1), counting, naive, near=whole) is not None
+    assert counting.searched == [(240, 320)]
+
+
+def test_a_face_in_view_is_checked_on_every_frame_near_where_it_was(detector):
     counting = CountingDetector(detector)
     camera = Camera(counting)
-    camera.show(face, seconds=5, fps=10)
-    assert counting.calls == 5
-    assert camera.tracker.face_checked_at == 4.0
-    assert not face_check_due(camera.tracker, 4.9, CONFIG)
-    assert face_check_due(camera.tracker, 5.0, CONFIG)
+    camera.show(face, seconds=4)
+    before = counting.calls
+    camera.show(face, seconds=5)
+    assert counting.calls - before == 5 * FPS
+    assert all(rows * cols < 0.3 * 160 * 213 for rows, cols in counting.searched[before:])
+    assert camera.tracker.face_checked_at == 8.5
+    assert not face_check_due(camera.tracker, 8.5 + CONFIG.face_interval_seconds - 0.01, CONFIG)
+    assert face_check_due(camera.tracker, 8.5 + CONFIG.face_interval_seconds, CONFIG)
+
+
+def test_nobody_in_view_is_looked_for_seldom(detector):
+    counting = CountingDetector(detector)
+    camera = Camera(counting)
+    assert camera.show(room, seconds=10) == "no_face"
+    # Every frame until the state settled at 3 s, then every idle interval.
+    assert counting.calls == 7 + 3
+    assert camera.tracker.face_checked_at == 9.0
+    assert not face_check_due(camera.tracker, 10.9, CONFIG)
+    assert face_check_due(camera.tracker, 11.0, CONFIG)
+
+
+def test_while_the_state_may_change_every_frame_is_checked(detector):
+    camera = Camera(detector)
+    camera.show(room, seconds=10)
+    camera.show(face, seconds=1.5)  # the idle check at 11 s sees the face: "on" is pending
+    assert (camera.tracker.state, camera.tracker.pending) == ("no_face", "on")
+    assert camera.tracker.face_checked_at == 11.0
+    assert face_check_due(camera.tracker, 11.5, CONFIG)
 
 
 def test_a_face_turns_the_camera_on_after_the_hysteresis(detector):
@@ -181,11 +257,51 @@ def test_black_frames_turn_the_camera_off(detector):
     assert changes(camera.states) == ["on", "off"]
 
 
-def test_a_short_dropout_does_not_flip_the_state(detector):
+def test_a_dropout_of_under_a_second_does_not_flip_the_state(detector):
     camera = Camera(detector)
     camera.show(face, seconds=5)
-    camera.show(black, seconds=1)  # a glitch: two black frames
-    camera.show(room, seconds=2)  # a turned head: two face checks miss
+    camera.show(black, seconds=0.5)  # a glitch: a black frame
+    camera.show(room, seconds=0.5)  # a turned head: a face check misses
+    camera.show(face, seconds=2)
+    camera.show(room, seconds=1)  # looking down at notes: two checks miss
+    assert camera.show(face, seconds=3) == "on"
+    assert changes(camera.states) == ["on"]
+
+
+def test_a_face_that_leaves_is_gone_at_the_first_check_after_the_lost_time(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)  # last seen at 4.5 s
+    camera.show(room, seconds=3)  # at 6 s, the third check without it, it is 1.5 s unseen
+    assert camera.states[-1] == (6.0, "no_face")
+
+
+def test_the_clock_alone_does_not_decide_that_a_face_left(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)  # last seen at 4.5 s
+    camera.show(room, seconds=0.75)  # misses at 5 and 5.5 s
+    assert camera.wait(0.2) == "on"  # 1.45 s unseen, but no check said so since 5.5 s
+    camera.show(room, seconds=0.5)  # the check at 5.95 s does
+    [(at, state)] = camera.states[1:]
+    assert (at, state) == (pytest.approx(5.95), "no_face")
+
+
+def test_the_lost_time_counts_from_the_last_sighting_whatever_the_check_rate(detector):
+    slow = CameraConfig(face_interval_seconds=1.0)
+    camera = Camera(detector, slow)
+    camera.show(face, seconds=5)  # checked at 3, 4; last seen at 4 s
+    assert camera.tracker.face_seen_at == 4.0
+    camera.show(room, seconds=3)  # misses at 5 and 5.5
+    assert camera.states[-1] == (5.5, "no_face")
+
+
+def test_one_missed_check_never_flips_it_however_slow_the_checks(detector):
+    slow = CameraConfig(face_interval_seconds=2.0)
+    camera = Camera(detector, slow)
+    camera.show(face, seconds=5)  # on at 3 s, checked then and not again until 5 s
+    camera.show(room, seconds=0.5)  # the check at 5 s misses, 2 s after the last sighting
+    assert (camera.tracker.state, camera.tracker.pending) == ("on", "no_face")
+    camera.show(face, seconds=0.5)  # so the next frame is checked at once, and has a face
+    assert camera.tracker.face_seen_at == 5.5
     assert camera.show(face, seconds=3) == "on"
     assert changes(camera.states) == ["on"]
 

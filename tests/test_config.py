@@ -2,6 +2,7 @@ import stat
 
 import pytest
 
+from analytics.camera import CameraConfig
 from server.config import ConfigError, load_config
 
 
@@ -146,3 +147,36 @@ def test_the_camera_uplink_rate_and_width_come_from_the_environment(tmp_path):
 def test_bad_uplink_settings_are_a_config_error_naming_the_variable(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         load_config(data_dir=tmp_path, environ={name: value})
+
+
+def test_camera_settings_come_from_a_json_object_in_the_environment(tmp_path):
+    environ = {
+        "MENTORMEET_CAMERA": '{"face_roi": false, "face_scale_factor": 1.1, "max_bitrate": 0,'
+        ' "face_interval_seconds": 0}',
+        "MENTORMEET_UPLINK_MAX_FPS": "30",
+    }
+    camera = load_config(data_dir=tmp_path, environ=environ).camera
+
+    assert (camera.face_roi, camera.face_scale_factor) == (False, 1.1)
+    assert (camera.max_bitrate, camera.face_interval_seconds) == (0, 0)
+    assert camera.max_fps == 30
+    assert camera.hysteresis_seconds == CameraConfig().hysteresis_seconds
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{",
+        "[1]",
+        '{"face_rio": false}',
+        '{"face_roi": 1}',
+        '{"max_bitrate": 1.5}',
+        '{"hysteresis_seconds": -1}',
+        '{"hysteresis_seconds": "3"}',
+        '{"face_scale_factor": 1.0}',
+        '{"min_face_fraction": 0}',
+    ],
+)
+def test_bad_camera_settings_are_a_config_error_naming_the_variable(tmp_path, value):
+    with pytest.raises(ConfigError, match="MENTORMEET_CAMERA"):
+        load_config(data_dir=tmp_path, environ={"MENTORMEET_CAMERA": value})
