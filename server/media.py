@@ -38,11 +38,12 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from analytics.camera import CameraConfig, FrameReading, load_face_detector, read_frame
+from analytics.camera import Box, CameraConfig, FrameReading, load_face_detector, read_frame
 from analytics.events import Event, ParticipantLeft, Role, SessionEnded
 from analytics.session import SessionState
 from server.cameras import CameraWatch
 from server.config import Config
+from server.receivers import tune_video_receiver
 
 __all__ = ["UplinkPeers", "UplinkRefused", "small_gray"]
 
@@ -55,12 +56,32 @@ class UplinkRefused(ValueError):
     """The offer cannot become an uplink; the message says why."""
 
 
-def small_gray(frame: av.VideoFrame, max_width: int) -> np.ndarray:
-    """The frame's luma, scaled down to at most ``max_width`` pixels wide."""
+# Decoded video is limited-range luma (16-235); the frame checks expect 0-255.
+_FULL_RANGE = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
+
+
+def small_gray(frame: av.VideoFrame, max_width: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The frame's luma, scaled down to at most ``max_width`` pixels wide.
+
+    Written into ``out`` when it has the right size, so that a stream of frames can reuse
+    two buffers instead of allocating one per frame.
+    """
     scale = min(1.0, max_width / frame.width)
     width = max(2, round(frame.width * scale / 2) * 2)
     height = max(2, round(frame.height * scale / 2) * 2)
-    return frame.reformat(width=width, height=height, format="gray").to_ndarray()
+    if out is None or out.shape != (height, width):
+        out = np.empty((height, width), np.uint8)
+    if frame.format.name != "yuv420p":
+        out[...] = frame.reformat(width=width, height=height, format="gray").to_ndarray()
+        return out
+    plane = frame.planes[0]  # the luma plane, rows padded to line_size
+    luma = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+    luma = luma[:, : frame.width]
+    if (width, height) != (frame.width, frame.height):
+        cv2.resize(luma, (width, height), dst=out, interpolation=cv2.INTER_AREA)
+        luma = out
+    cv2.LUT(luma, _FULL_RANGE, dst=out)
+    return out
 
 
 @dataclass(eq=False)
@@ -71,11 +92,14 @@ class Uplink:
     role: Role
     pc: RTCPeerConnection
     opened_at: float
+    connected_at: float | None = None
     last_frame_at: float | None = None
     analysed_at: float | None = None
     analysing: bool = False
-    # The last analysed frame, to tell a frozen picture from a live one.
+    # The last analysed frame, to tell a frozen picture from a live one, and the buffer
+    # the next one is written into (the one before it).
     previous: np.ndarray | None = None
+    spare: np.ndarray | None = None
     # Set once the uplink starts closing; it also wakes the supervisor from its wait.
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     # Track readers only wait for frames and may be cancelled; the other work records
@@ -145,10 +169,14 @@ class UplinkPeers:
         if previous is not None:
             self._close_later(previous)
         pc.on("track", lambda track: self._spawn(uplink.drains, self._drain(uplink, track)))
+        pc.on("connectionstatechange", lambda: self._on_connection_state(uplink))
         try:
             await pc.setRemoteDescription(offer)
-            if not any(t.kind == "video" for t in pc.getTransceivers()):
+            video = [t for t in pc.getTransceivers() if t.kind == "video"]
+            if not video:
                 raise UplinkRefused("the offer has no video to analyse")
+            for transceiver in video:
+                tune_video_receiver(transceiver.receiver)
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as error:
             await self._close(uplink)
@@ -195,6 +223,11 @@ class UplinkPeers:
     def _close_later(self, uplink: Uplink) -> None:
         self._spawn(self._closers, self._close(uplink))
 
+    @staticmethod
+    def _on_connection_state(uplink: Uplink) -> None:
+        if uplink.pc.connectionState == "connected" and uplink.connected_at is None:
+            uplink.connected_at = time.time()
+
     def _current(self, uplink: Uplink) -> bool:
         """Whether ``uplink`` still speaks for its participant (not closing, not replaced)."""
         return not uplink.closing.is_set() and self._peers.get(uplink.key) is uplink
@@ -233,12 +266,21 @@ class UplinkPeers:
 
     async def _analyse(self, uplink: Uplink, frame: av.VideoFrame, at: float) -> None:
         try:
-            face_due = self._watch.face_check_due(uplink.session_id, uplink.role, at)
+            face_due, near = self._watch.face_check(uplink.session_id, uplink.role, at)
             loop = asyncio.get_running_loop()
             gray, reading = await loop.run_in_executor(
-                self._executor, self._read, frame, uplink.previous, at, face_due
+                self._executor, self._read, frame, uplink, at, face_due, near
             )
-            uplink.previous = gray
+            if uplink.previous is None:
+                done = time.time()
+                log.info(
+                    "first frame of the %s's camera analysed %.3f s after the offer, "
+                    "%.3f s after connecting",
+                    uplink.role,
+                    done - uplink.opened_at,
+                    done - (uplink.connected_at or uplink.opened_at),
+                )
+            uplink.previous, uplink.spare = gray, uplink.previous
             if self._current(uplink):
                 await self._watch.frame(uplink.session_id, uplink.role, reading)
         except Exception:
@@ -248,16 +290,29 @@ class UplinkPeers:
             uplink.analysing = False
 
     def _read(
-        self, frame: av.VideoFrame, previous: np.ndarray | None, at: float, face_due: bool
+        self,
+        frame: av.VideoFrame,
+        uplink: Uplink,
+        at: float,
+        face_due: bool,
+        near: Box | None,
     ) -> tuple[np.ndarray, FrameReading]:
         """Runs in the analysis pool: shrink the frame and judge it."""
-        gray = small_gray(frame, self._camera.max_width)
+        # One analysis per uplink at a time: its buffers are this thread's until it ends.
+        gray = small_gray(frame, self._camera.max_width, out=uplink.spare)
         detector = None
         if face_due:
             detector = getattr(self._detectors, "face", None)
             if detector is None:
                 detector = self._detectors.face = load_face_detector()
-        reading = read_frame(gray, at=at, previous=previous, detector=detector, config=self._camera)
+        reading = read_frame(
+            gray,
+            at=at,
+            previous=uplink.previous,
+            detector=detector,
+            config=self._camera,
+            near=near,
+        )
         return gray, reading
 
     async def _supervise(self, uplink: Uplink) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 __all__ = ["TokenBucket"]
 
 
-@dataclass
+@dataclass(slots=True)
 class TokenBucket:
     """Allows ``rate`` events a second on average, and bursts of up to ``burst`` at once."""
 

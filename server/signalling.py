@@ -73,7 +73,7 @@ CLOSE_TRY_LATER = 4013
 CLOSE_FLOODING = 4029
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     """An admitted participant's WebSocket."""
 
@@ -139,8 +139,13 @@ class RoomHub:
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """Serve one participant's WebSocket until it closes."""
+        # No per-message compression, which every browser offers: its zlib state costs
+        # about 100 KiB a connection and CPU on every message, for messages of a few
+        # hundred bytes.
         ws = web.WebSocketResponse(
-            heartbeat=self._config.heartbeat_seconds, max_msg_size=MAX_MESSAGE_BYTES
+            heartbeat=self._config.heartbeat_seconds,
+            max_msg_size=MAX_MESSAGE_BYTES,
+            compress=False,
         )
         await ws.prepare(request)
         self._sockets.add(ws)
@@ -175,6 +180,11 @@ class RoomHub:
                 if connection is None:
                     admitting = self._in_background(self._admit(ws, message))
                     connection = await asyncio.shield(admitting)
+                    admitting = None  # done: not worth its memory for the whole call
+                elif isinstance(message, Signal):
+                    # Most messages: a relay changes nothing here, so it needs no shield
+                    # (nor the task it would cost), and it is the hot path.
+                    await self._relay(connection, message)
                 else:
                     await asyncio.shield(self._in_background(self._dispatch(connection, message)))
         finally:
@@ -234,10 +244,7 @@ class RoomHub:
                     "polite": claims.role == "mentoree",
                     "ice_servers": list(self._config.ice_servers),
                     # How the browser throttles its camera analytics uplink at the sender.
-                    "uplink": {
-                        "max_fps": self._config.camera.max_fps,
-                        "max_width": self._config.camera.max_width,
-                    },
+                    "uplink": self._config.camera.sender_limits(),
                     "session": live_state(state, time.time()),
                 },
             )
@@ -267,15 +274,10 @@ class RoomHub:
         return task
 
     async def _dispatch(self, connection: Connection, message: ClientMessage) -> None:
-        if connection.claims.expires_at <= time.time():
-            await self._refuse(connection.ws, "unauthorized", "this invite link has expired")
+        if await self._refuse_if_expired(connection):
             return
         role = connection.role
         match message:
-            case Signal():
-                peer = self._rooms[connection.session_id].get(other_role(role))
-                if peer is not None:
-                    await send(peer.ws, msgspec.to_builtins(message))
             case End():
                 await self._act(
                     connection,
@@ -309,6 +311,21 @@ class RoomHub:
                 )
             case Hello():
                 await send_error(connection.ws, "already_joined", "this connection has joined")
+
+    async def _refuse_if_expired(self, connection: Connection) -> bool:
+        """Whether the invite this connection joined with has expired (and it was told)."""
+        if connection.claims.expires_at > time.time():
+            return False
+        await self._refuse(connection.ws, "unauthorized", "this invite link has expired")
+        return True
+
+    async def _relay(self, connection: Connection, message: Signal) -> None:
+        """Pass a negotiation message on to the other participant's browser, if present."""
+        if await self._refuse_if_expired(connection):
+            return
+        peer = self._rooms[connection.session_id].get(other_role(connection.role))
+        if peer is not None:
+            await send(peer.ws, msgspec.to_builtins(message))
 
     async def _act(
         self, connection: Connection, decide: Callable[[SessionState, float], Event]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import av
+import numpy as np
 import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
@@ -109,7 +111,7 @@ async def peers():
 async def test_the_live_state_follows_the_video_face_on_black_off(client, session, peers):
     mentor_ws, welcome = await join(client, session, "mentor")
     await join(client, session, "mentoree")
-    assert welcome["uplink"] == {"max_fps": 2.0, "max_width": 320}
+    assert welcome["uplink"] == {"max_fps": 2.0, "max_width": 320, "max_bitrate": 100_000}
     assert (await camera_of(client, session, "mentor"))["camera"] == "off"
 
     camera = SyntheticCamera(camera_images.face())
@@ -160,6 +162,35 @@ async def test_the_browser_turning_its_camera_off_is_believed_at_once(client, se
         ("CameraReported", "mentor", True),
         ("CameraObserved", "mentor", "on"),
     ]
+
+
+class FirstFrameLogged(logging.Handler):
+    """Sets ``analysed`` when the server logs that a camera's first frame was analysed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.analysed = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("first frame of the mentor's camera analysed"):
+            self.analysed.set()
+
+
+async def test_the_first_frame_is_analysed_without_waiting_for_the_next(client, session, peers):
+    logger = logging.getLogger("server.media")
+    handler, level = FirstFrameLogged(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        await join(client, session, "mentor")
+        camera = SyntheticCamera(camera_images.face(), fps=0.1)  # the next frame is 10 s away
+        peers.append(await open_uplink(poster(client, session, "mentor"), camera))
+        async with asyncio.timeout(8):
+            await handler.analysed.wait()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert camera.frames_sent == 1
 
 
 async def test_a_new_uplink_replaces_the_old_one(client, session, peers):
@@ -264,6 +295,16 @@ def test_frames_are_analysed_as_small_grayscale_pictures(size, shrunk):
     assert gray.dtype.name == "uint8"
     expected = camera_images.gray(camera_images.face(*shrunk))
     assert abs(float(gray.mean()) - float(expected.mean())) < 3
+
+
+def test_frames_are_written_into_the_buffer_given_and_black_is_zero():
+    rgb = camera_images.black()
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    buffer = np.full((240, 320), 7, np.uint8)
+    assert small_gray(frame, max_width=320, out=buffer) is buffer
+    assert buffer.max() == 0  # limited-range black (luma 16) reads as 0
+    smaller = small_gray(frame, max_width=160, out=buffer)
+    assert smaller is not buffer and smaller.shape == (120, 160)
 
 
 @pytest.fixture

@@ -267,3 +267,10 @@ async def test_a_participant_who_left_can_come_back(client, session):
 
     assert welcome["session"]["participants"]["mentoree"]["joins"] == 2
     assert await receive(mentor, "peer") == {"type": "peer", "event": "joined"}
+
+
+async def test_a_browser_offering_compression_gets_plain_messages(client, session):
+    ws = await client.ws_connect("/ws", compress=15)  # as every browser offers
+    await hello(ws, session.tokens["mentor"], "mentor-tab")
+    assert (await receive(ws, "welcome"))["role"] == "mentor"
+    assert ws.compress == 0

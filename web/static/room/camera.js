@@ -88,6 +88,7 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
       iceServers: detail.ice_servers,
       maxFps: detail.uplink.max_fps,
       maxWidth: detail.uplink.max_width,
+      maxBitrate: detail.uplink.max_bitrate,
     });
     uplink.start(video);
   });

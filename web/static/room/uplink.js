@@ -17,13 +17,14 @@ export class CameraUplink extends EventTarget {
   #retryTimer = null;
   #closed = false;
 
-  constructor({ sessionId, token, iceServers, maxFps, maxWidth }) {
+  constructor({ sessionId, token, iceServers, maxFps, maxWidth, maxBitrate }) {
     super();
     this.url = `/api/sessions/${encodeURIComponent(sessionId)}/uplink`;
     this.token = token;
     this.iceServers = iceServers;
     this.maxFps = maxFps;
     this.maxWidth = maxWidth;
+    this.maxBitrate = maxBitrate;
   }
 
   // The peer connection, for tests that want its stats.
@@ -77,11 +78,14 @@ export class CameraUplink extends EventTarget {
     this.#clone = null;
   }
 
-  // Frame rate and size caps for the one encoding; the downscale keeps the aspect ratio.
+  // Frame rate, size and bitrate caps for the one encoding; the downscale keeps the aspect
+  // ratio. Without a bitrate cap Chrome spends hundreds of kbit/s on a couple of frames.
   #limits() {
     const width = this.#clone?.getSettings().width;
     const scale = width ? Math.max(1, width / this.maxWidth) : 1;
-    return { maxFramerate: this.maxFps, scaleResolutionDownBy: scale };
+    const limits = { maxFramerate: this.maxFps, scaleResolutionDownBy: scale };
+    if (this.maxBitrate) limits.maxBitrate = this.maxBitrate;
+    return limits;
   }
 
   // Encodings given at addTransceiver can be renegotiated away; set them again on the
