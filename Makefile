@@ -52,5 +52,10 @@ format: $(VENV)/.installed-test
 test: lint audit chromium
 	$(BIN)/python -m pytest
 
+# Server cost per participant and camera latencies, tuned against a naive baseline: one
+# table, a few minutes (README, "Performance"). BENCH_ARGS=--quick for a smoke run.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.ports import free_port
 
 ADMIN_TOKEN = "e2e-admin-token"
 
@@ -49,12 +50,6 @@ def chromium_executable() -> str:
             pytest.fail("chromium is not installed, and CI must run the end-to-end tests")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

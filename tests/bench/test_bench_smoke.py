@@ -1,0 +1,41 @@
+"""`make bench` in miniature: it runs, prints its table, and the servers stay healthy.
+
+The figures are not asserted: on a shared CI machine they say more about the neighbours
+than about the code. What must hold is that every phase ran against both configurations.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.timeout(150)
+def test_the_quick_benchmark_prints_its_table_and_the_servers_stay_healthy(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.bench.run", "--quick", "--json", str(figures_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=140,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    table = result.stdout
+    assert "naive/tuned" in table
+    assert "CPU per analysed participant, 3 in rooms" in table
+    assert "tuned servers: healthy" in table
+    assert "baseline servers: healthy" in table
+    tuned, naive = json.loads(figures_path.read_text())
+    for figures in (tuned, naive):
+        assert figures["first_frame_after_connecting"], figures["name"]
+        assert figures["signals_per_second"] > 0, figures["name"]
+        assert figures["healthy"] == []
+    assert tuned["face_leaves"] and tuned["camera_off_reported"] and tuned["soak"]
