@@ -73,7 +73,7 @@ class CameraConfig:
     # Bits per second, 0 for no cap. Uncapped, Chrome spends up to 600 kbit/s on 320x240
     # however few frames it sends; a few kilobytes a frame show a face as well, and every
     # packet saved is one less to decrypt and reassemble in Python.
-    max_bitrate: int = 100_000
+    max_bitrate: int = 60_000
     # A frame is black when less than ``lit_share`` of its pixels are brighter than
     # ``dark_level`` (luma, 0-255). A disabled track in Chrome sends black frames; a room
     # too dark to show anything counts the same, a dim one with a lit face does not.
@@ -183,22 +183,14 @@ def find_face(
     when that finds nothing.
     """
     smallest = max(CASCADE_WINDOW, config.min_face_fraction * gray.shape[0])
+    # Both searches see the picture at the scale where the smallest face looked for just
+    # fills the cascade's window: the detector's cost falls with the number of pixels.
     scale = min(1.0, CASCADE_WINDOW / smallest) if config.face_downscale else 1.0
-    if scale < 1.0:
-        size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    # Equalising first makes the cascade work in dim and washed-out rooms alike. The whole
-    # frame is equalised even to search part of it, so that both searches see the same.
-    image = cv2.equalizeHist(gray)
-    found = None
     if near is not None and config.face_roi:
-        found = _search_near(image, detector, config, [round(v * scale) for v in near])
-    if found is None:
-        found = _search(image, detector, config, smallest=round(smallest * scale))
-    if found is None:
-        return None
-    x, y, width, height = found
-    return (round(x / scale), round(y / scale), round(width / scale), round(height / scale))
+        found = _search_near(gray, detector, config, near, scale)
+        if found is not None:
+            return found
+    return _search_scaled(gray, detector, config, scale, smallest=smallest)
 
 
 def has_face(gray: np.ndarray, detector: cv2.CascadeClassifier, config: CameraConfig) -> bool:
@@ -207,28 +199,60 @@ def has_face(gray: np.ndarray, detector: cv2.CascadeClassifier, config: CameraCo
 
 
 def _search_near(
-    image: np.ndarray, detector: cv2.CascadeClassifier, config: CameraConfig, near: list[int]
+    gray: np.ndarray,
+    detector: cv2.CascadeClassifier,
+    config: CameraConfig,
+    near: Box,
+    scale: float,
 ) -> Box | None:
-    """Search around ``near`` only, for a face of about its size."""
+    """Search a patch around ``near`` only, for a face of about its size."""
     x, y, width, height = near
     side = max(width, height)
     margin = round(ROI_MARGIN * side)
     left, top = max(0, x - margin), max(0, y - margin)
-    right = min(image.shape[1], x + width + margin)
-    bottom = min(image.shape[0], y + height + margin)
-    smallest = max(CASCADE_WINDOW, round(side / FACE_SIZE_RANGE))
+    right = min(gray.shape[1], x + width + margin)
+    bottom = min(gray.shape[0], y + height + margin)
+    smallest = max(CASCADE_WINDOW / scale, side / FACE_SIZE_RANGE)
     if min(right - left, bottom - top) < smallest:
         return None
-    found = _search(
-        image[top:bottom, left:right],
+    found = _search_scaled(
+        gray[top:bottom, left:right],
         detector,
         config,
+        scale,
         smallest=smallest,
-        largest=round(side * FACE_SIZE_RANGE),
+        largest=side * FACE_SIZE_RANGE,
     )
     if found is None:
         return None
     return (found[0] + left, found[1] + top, found[2], found[3])
+
+
+def _search_scaled(
+    gray: np.ndarray,
+    detector: cv2.CascadeClassifier,
+    config: CameraConfig,
+    scale: float,
+    *,
+    smallest: float,
+    largest: float = 0,
+) -> Box | None:
+    """:func:`_search` in ``gray`` scaled by ``scale``; the box in ``gray``'s pixels."""
+    if scale < 1.0:
+        size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    # Equalising first makes the cascade work in dim and washed-out rooms alike.
+    found = _search(
+        cv2.equalizeHist(gray),
+        detector,
+        config,
+        smallest=round(smallest * scale),
+        largest=round(largest * scale),
+    )
+    if found is None:
+        return None
+    x, y, width, height = found
+    return (round(x / scale), round(y / scale), round(width / scale), round(height / scale))
 
 
 def _search(

@@ -111,7 +111,7 @@ async def peers():
 async def test_the_live_state_follows_the_video_face_on_black_off(client, session, peers):
     mentor_ws, welcome = await join(client, session, "mentor")
     await join(client, session, "mentoree")
-    assert welcome["uplink"] == {"max_fps": 2.0, "max_width": 320, "max_bitrate": 100_000}
+    assert welcome["uplink"] == {"max_fps": 2.0, "max_width": 320, "max_bitrate": 60_000}
     assert (await camera_of(client, session, "mentor"))["camera"] == "off"
 
     camera = SyntheticCamera(camera_images.face())

@@ -90,7 +90,7 @@ def test_the_server_sees_a_face_on_one_camera_and_the_other_turned_off(
     uplink = mentor.wait_for_function(f"({UPLINK_STATS})()", polling=500, timeout=10_000)
     sent = uplink.json_value()
     assert sent["maxFramerate"] == 2 and sent["scale"] == 2
-    assert sent["maxBitrate"] == 100_000
+    assert sent["maxBitrate"] == 60_000
     assert (sent["width"], sent["height"]) == (320, 240)
     assert sent["fps"] <= 3
 
