@@ -158,9 +158,9 @@ def table(results: Sequence[Any], args: argparse.Namespace, elapsed: float) -> s
     if tuned and tuned.soak:
         soak = tuned.soak
         out.append(
-            f"soak (tuned): {soak['seconds']:.0f} s with {args.participants[0]} participants "
-            f"analysed and {soak['rejoins']:.0f} rejoins; RSS {soak['start_mib']:.1f} -> "
-            f"{soak['end_mib']:.1f} MiB"
+            f"soak (tuned): {args.participants[0]} participants analysed; after "
+            f"{soak['warm_up_rejoins']:.0f} rejoins to warm up, {soak['seconds']:.0f} s with "
+            f"{soak['rejoins']:.0f} more; RSS {soak['start_mib']:.1f} -> {soak['end_mib']:.1f} MiB"
         )
     for figures in results:
         verdict = "healthy" if not figures.healthy else "UNHEALTHY"
