@@ -192,8 +192,9 @@ async def soak(
     back (new WebSocket, new uplink): the server's memory should stay flat.
 
     The first ``plan.warm_up_rejoins`` rejoins come back to back and are not measured:
-    the allocators' pools grow to their working size over the first few hundred uplinks
-    (by about 100 KiB each, then by almost nothing), which is not a leak.
+    over the first few hundred uplinks the allocators' pools grow towards their working
+    size, by about 100 KiB an uplink at first and by less and less after (README,
+    Performance), which would drown what the soak is looking for.
     """
 
     async def rejoin(turn: int) -> None:
