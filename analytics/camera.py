@@ -39,7 +39,6 @@ __all__ = [
     "face_check_due",
     "find_face",
     "frame_change",
-    "has_face",
     "is_dark",
     "load_face_detector",
     "observe_frame",
@@ -191,11 +190,6 @@ def find_face(
         if found is not None:
             return found
     return _search_scaled(gray, detector, config, scale, smallest=smallest)
-
-
-def has_face(gray: np.ndarray, detector: cv2.CascadeClassifier, config: CameraConfig) -> bool:
-    """A frontal face of a useful size is in the frame."""
-    return find_face(gray, detector, config) is not None
 
 
 def _search_near(
