@@ -7,8 +7,9 @@ throttled at the sender (about 2 fps, about 320x240). For each uplink the server
   nobody reads (aiortc#554);
 * analyses at most ``max_fps`` frames a second, in a small thread pool, skipping frames
   while the previous one is still being analysed, so OpenCV never runs on the event loop;
-* ticks the participant's camera tracker once a second and closes the peer when the
-  connection fails, never connects, or stops sending frames.
+* once a second, in one task for all uplinks, ticks each participant's camera tracker
+  and closes the peers whose connection failed, never connected, or stopped sending
+  frames.
 
 aiortc does not trickle ICE (aioice#4): the browser sends its offer once gathering is
 complete and gets a complete answer back, so one HTTP request sets an uplink up.
@@ -100,8 +101,7 @@ class Uplink:
     # the next one is written into (the one before it).
     previous: np.ndarray | None = None
     spare: np.ndarray | None = None
-    # Set once the uplink starts closing; it also wakes the supervisor from its wait.
-    closing: asyncio.Event = field(default_factory=asyncio.Event)
+    closing: bool = False
     # Track readers only wait for frames and may be cancelled; the other work records
     # events and is left to finish, so that nothing is stored without being applied.
     drains: set[asyncio.Task[None]] = field(default_factory=set)
@@ -140,7 +140,9 @@ class UplinkPeers:
         self._tick_seconds = tick_seconds
         self._peers: dict[Key, Uplink] = {}
         self._closers: set[asyncio.Task[None]] = set()
-        self._closed = False
+        self._supervisor: asyncio.Task[None] | None = None
+        # Set when the server shuts down; it also wakes the supervisor from its wait.
+        self._closing = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="camera")
         # Cascade classifiers must not be shared by threads detecting at the same time.
         self._detectors = threading.local()
@@ -160,7 +162,7 @@ class UplinkPeers:
         self, session_id: str, role: Role, offer: RTCSessionDescription
     ) -> RTCSessionDescription:
         """Answer a participant's offer; their previous uplink, if any, is closed."""
-        if self._closed:
+        if self._closing.is_set():
             raise UplinkRefused("the server is shutting down")
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
         uplink = Uplink(session_id=session_id, role=role, pc=pc, opened_at=time.time())
@@ -187,7 +189,8 @@ class UplinkPeers:
             self._close_later(uplink)  # cancelled: the browser went away mid-request
             raise
         await self._watch.start(session_id, role, uplink.opened_at)
-        self._spawn(uplink.work, self._supervise(uplink))
+        if self._supervisor is None:
+            self._supervisor = asyncio.ensure_future(self._supervise())
         return pc.localDescription
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
@@ -207,7 +210,9 @@ class UplinkPeers:
 
     async def close(self) -> None:
         """Close every uplink and the analysis threads (server shutting down)."""
-        self._closed = True
+        self._closing.set()
+        if self._supervisor is not None:
+            await self._supervisor  # it ends after the tick under way, if any
         for uplink in list(self._peers.values()):
             self._close_later(uplink)
         while self._closers:
@@ -230,14 +235,14 @@ class UplinkPeers:
 
     def _current(self, uplink: Uplink) -> bool:
         """Whether ``uplink`` still speaks for its participant (not closing, not replaced)."""
-        return not uplink.closing.is_set() and self._peers.get(uplink.key) is uplink
+        return not uplink.closing and self._peers.get(uplink.key) is uplink
 
     async def _close(self, uplink: Uplink) -> None:
-        if uplink.closing.is_set():
+        if uplink.closing:
             return
         if self._current(uplink):
             del self._peers[uplink.key]
-        uplink.closing.set()
+        uplink.closing = True
         # A track whose receiver never started never ends by itself: cancel its reader.
         for task in uplink.drains:
             task.cancel()
@@ -315,26 +320,38 @@ class UplinkPeers:
         )
         return gray, reading
 
-    async def _supervise(self, uplink: Uplink) -> None:
-        """Tick the camera tracker; close the uplink once it failed or fell silent."""
+    async def _supervise(self) -> None:
+        """Tick every camera tracker; close the uplinks that failed or fell silent.
+
+        One task for all uplinks: a timer of its own per uplink would cost more than the
+        tick it runs.
+        """
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(uplink.closing.wait(), self._tick_seconds)
-            if uplink.closing.is_set():
+                await asyncio.wait_for(self._closing.wait(), self._tick_seconds)
+            if self._closing.is_set():
                 return
             now = time.time()
-            if self._current(uplink):
-                await self._watch.tick(uplink.session_id, uplink.role, now)
-            state = uplink.pc.connectionState
-            silent_for = now - (uplink.last_frame_at or uplink.opened_at)
-            if state in ("failed", "closed"):
-                reason = f"the connection {state}"
-            elif state != "connected" and now - uplink.opened_at > self._connect_timeout:
-                reason = "it did not connect"
-            elif silent_for > self._idle_timeout:
-                reason = f"no frame for {silent_for:.0f} s"
-            else:
-                continue
-            log.info("closing the camera uplink of the %s: %s", uplink.role, reason)
-            self._close_later(uplink)  # which waits for this task to end
-            return
+            for uplink in list(self._peers.values()):
+                if not self._current(uplink):
+                    continue  # closed or replaced while an earlier one was ticked
+                try:
+                    await self._watch.tick(uplink.session_id, uplink.role, now)
+                except Exception:
+                    log.exception("ticking the camera of the %s failed", uplink.role)
+                reason = self._reason_to_close(uplink, now)
+                if reason is not None:
+                    log.info("closing the camera uplink of the %s: %s", uplink.role, reason)
+                    self._close_later(uplink)
+
+    def _reason_to_close(self, uplink: Uplink, now: float) -> str | None:
+        """Why ``uplink`` should close at ``now``: its connection failed or fell silent."""
+        state = uplink.pc.connectionState
+        silent_for = now - (uplink.last_frame_at or uplink.opened_at)
+        if state in ("failed", "closed"):
+            return f"the connection {state}"
+        if state != "connected" and now - uplink.opened_at > self._connect_timeout:
+            return "it did not connect"
+        if silent_for > self._idle_timeout:
+            return f"no frame for {silent_for:.0f} s"
+        return None
