@@ -47,14 +47,21 @@ __all__ = [
     "read_frame",
 ]
 
-FACE_CASCADE = "haarcascade_frontalface_default.xml"
-# The frontal-face cascade's detection window: the smallest face it can see, in pixels.
-CASCADE_WINDOW = 24
+# Of OpenCV's frontal-face cascades, alt2 finds more faces than the default one at the
+# sizes a video call shows, with no more false alarms, and checks a face in 60 % of the
+# time (tests/test_camera.py measures the first on a hundred people's faces).
+FACE_CASCADE = "haarcascade_frontalface_alt2.xml"
+# The searches see the picture scaled so that the smallest face looked for is this many
+# pixels: the detector's cost falls with the number of pixels, but at the size of its
+# 20-pixel window it misses one face in three that it finds at this one.
+SEARCH_FACE_PIXELS = 24
 # Around the face last seen, the detector looks this many face sizes to each side, for a
-# face from 1/FACE_SIZE_RANGE to FACE_SIZE_RANGE times as big: between two frames a face
-# hardly changes size, and should it, the whole-frame search that follows finds it.
-ROI_MARGIN = 0.5
-FACE_SIZE_RANGE = 1.25
+# face from 1/FACE_SIZE_RANGE to FACE_SIZE_RANGE times as big: between two checks half a
+# second apart a head moves and grows little, and should it move more, the whole-frame
+# search that follows finds it. The patch's area and the sizes tried set the cost: this
+# one costs a twentieth of the whole frame's.
+ROI_MARGIN = 0.25
+FACE_SIZE_RANGE = 1.15
 # Overlapping detections needed to believe in a face (OpenCV's own example uses 5).
 MIN_NEIGHBORS = 5
 
@@ -86,8 +93,8 @@ class CameraConfig:
     # Faces smaller than this share of the frame height are not looked for (a face in a
     # video call fills a quarter to a half of the height).
     min_face_fraction: float = 0.15
-    # Search the frame scaled down so that the smallest face looked for just fills the
-    # cascade's window; the detector's cost falls with the number of pixels.
+    # Search the frame scaled down so that the smallest face looked for is
+    # SEARCH_FACE_PIXELS wide; the detector's cost falls with the number of pixels.
     face_downscale: bool = True
     # Step between the sizes the cascade tries: OpenCV's default of 1.1 tries half again
     # as many; at 1.2 a face just above the smallest size is sometimes missed.
@@ -181,10 +188,10 @@ def find_face(
     there first, for a face of about the same size, and searches the whole frame only
     when that finds nothing.
     """
-    smallest = max(CASCADE_WINDOW, config.min_face_fraction * gray.shape[0])
-    # Both searches see the picture at the scale where the smallest face looked for just
-    # fills the cascade's window: the detector's cost falls with the number of pixels.
-    scale = min(1.0, CASCADE_WINDOW / smallest) if config.face_downscale else 1.0
+    smallest = max(SEARCH_FACE_PIXELS, config.min_face_fraction * gray.shape[0])
+    # Both searches see the picture at the scale where the smallest face looked for is
+    # SEARCH_FACE_PIXELS.
+    scale = min(1.0, SEARCH_FACE_PIXELS / smallest) if config.face_downscale else 1.0
     if near is not None and config.face_roi:
         found = _search_near(gray, detector, config, near, scale)
         if found is not None:
@@ -206,7 +213,7 @@ def _search_near(
     left, top = max(0, x - margin), max(0, y - margin)
     right = min(gray.shape[1], x + width + margin)
     bottom = min(gray.shape[0], y + height + margin)
-    smallest = max(CASCADE_WINDOW / scale, side / FACE_SIZE_RANGE)
+    smallest = max(SEARCH_FACE_PIXELS / scale, side / FACE_SIZE_RANGE)
     if min(right - left, bottom - top) < smallest:
         return None
     found = _search_scaled(

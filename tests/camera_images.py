@@ -2,7 +2,8 @@
 
 ``face`` is the astronaut photo (one frontal face), ``room`` the cameraman photo (a
 person seen from the side, no frontal face), ``black`` what Chrome sends for a disabled
-track. ``live`` makes a still picture look like a camera's: a small drift and sensor
+track. ``strangers`` are many people's faces, and patches without one, for the face
+detector's hit rate. ``live`` makes a still picture look like a camera's: a small drift and sensor
 noise, so that consecutive frames are never identical.
 """
 
@@ -39,6 +40,22 @@ def room(width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
 def black(width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
     """An RGB black frame."""
     return np.zeros((height, width, 3), np.uint8)
+
+
+def strangers(face_size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Gray frames of 100 people's faces and of 100 patches without one (scikit-image's
+    subset of Labeled Faces in the Wild, 25x25 crops), each scaled to ``face_size``
+    pixels on a plain background, as a face sits in a video call."""
+    crops = (data.lfw_subset() * 255).astype(np.uint8)
+    frames = []
+    for crop in crops:
+        frame = np.full((HEIGHT, WIDTH), 110, np.uint8)
+        top, left = (HEIGHT - face_size) // 3, (WIDTH - face_size) // 2
+        frame[top : top + face_size, left : left + face_size] = cv2.resize(
+            crop, (face_size, face_size), interpolation=cv2.INTER_CUBIC
+        )
+        frames.append(frame)
+    return frames[:100], frames[100:]
 
 
 def gray(rgb: np.ndarray) -> np.ndarray:
