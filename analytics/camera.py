@@ -11,9 +11,9 @@ Two pure layers:
   with hysteresis, so that a blink, a turned head or one bad frame does not flip it.
 
 The face detector is the one costly check, so it runs only when :func:`face_check_due`
-says so: on every analysed frame while the state may be changing, often while a face is
-in view (looking first where it was last seen, which is cheap), and seldom while nobody
-is (those checks search the whole frame). A face that leaves is noticed within
+says so: on every analysed frame while the state may be changing, once a second while a
+face is in view (looking first where it was last seen, which is cheap), and seldom while
+nobody is (those checks search the whole frame). A face that leaves is noticed within
 ``face_lost_seconds`` of the last check that saw it, whatever the check rate.
 
 Nothing here reads a clock: every update takes the timestamp of what it observes. The
@@ -56,7 +56,7 @@ FACE_CASCADE = "haarcascade_frontalface_alt2.xml"
 # 20-pixel window it misses one face in three that it finds at this one.
 SEARCH_FACE_PIXELS = 24
 # Around the face last seen, the detector looks this many face sizes to each side, for a
-# face from 1/FACE_SIZE_RANGE to FACE_SIZE_RANGE times as big: between two checks half a
+# face from 1/FACE_SIZE_RANGE to FACE_SIZE_RANGE times as big: between two checks a
 # second apart a head moves and grows little, and should it move more, the whole-frame
 # search that follows finds it. The patch's area and the sizes tried set the cost: this
 # one costs a twentieth of the whole frame's.
@@ -102,18 +102,21 @@ class CameraConfig:
     # Look around where the face was last seen first, the whole frame only if it is not
     # there: a few thousand pixels instead of the whole frame.
     face_roi: bool = True
-    # How often the face detector runs: while the last check saw a face (at the uplink's
-    # 2 fps, every frame: those checks look near the face and are cheap), and while it
-    # saw none (those search the whole frame). While the state may be about to change it
-    # runs on every analysed frame, to confirm or dismiss the change quickly.
-    face_interval_seconds: float = 0.25
+    # How often the face detector runs: while the last check saw a face (once a second:
+    # every other frame at the uplink's 2 fps, with room for network jitter; those checks
+    # look near the face), and while it saw none (those search the whole frame). While
+    # the state may be about to change it runs on every analysed frame, to confirm or
+    # dismiss the change quickly.
+    face_interval_seconds: float = 0.9
     idle_face_interval_seconds: float = 2.0
     # No frame for this long means the camera is off (track stopped, uplink gone).
     off_after_seconds: float = 5.0
     # The camera stops being ``on`` at a check that finds no face, the check before it
     # having found none either, once no check has seen a face for this long. Black frames
-    # count as checks without a face. At 2 fps: the third frame in a row without a face,
-    # so a glance away of a second or less never counts.
+    # count as checks without a face. At 2 fps with a check a second: the face is missed
+    # by the check a second after it was last seen and by the next frame's, so a face
+    # that leaves is noticed half a second to a second and a half later, and a glance
+    # away of half a second never counts (one of a second, half the time).
     face_lost_seconds: float = 1.25
     # Any other change the frames point to must hold this long.
     hysteresis_seconds: float = 3.0
