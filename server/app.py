@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from http import HTTPStatus
 from importlib.resources import files
 
 import jinja2
@@ -53,19 +54,16 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         )
 
 
-@web.middleware
-async def security_headers(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """Lock pages to our own origin and keep tokens out of referrers, errors included."""
-    try:
-        response = await handler(request)
-    except web.HTTPException as error:
-        error.headers.update(SECURITY_HEADERS)
-        raise
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Lock pages to our own origin and keep tokens out of referrers, errors included.
+
+    A response-prepare signal, not a middleware: every response passes through it (error
+    pages and static files too), and it holds nothing while a WebSocket stays open.
+    """
+    if response.status == HTTPStatus.SWITCHING_PROTOCOLS:
+        return  # a WebSocket handshake carries no content, and would keep them all call
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    return response
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
@@ -74,9 +72,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 def make_app(config: Config) -> web.Application:
     """Build the application; its store opens on start-up and closes on clean-up."""
-    app = web.Application(
-        middlewares=[security_headers, api_errors], client_max_size=MAX_BODY_BYTES
-    )
+    app = web.Application(middlewares=[api_errors], client_max_size=MAX_BODY_BYTES)
+    app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"),

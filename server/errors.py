@@ -18,13 +18,20 @@ def json_error(status: type[web.HTTPError], message: str) -> web.HTTPError:
     return status(text=json.dumps({"error": message}), content_type="application/json")
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
 @web.middleware
-async def api_errors(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
+def api_errors(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
     """Give every ``/api/`` error a JSON body, including 404s, 405s and crashes."""
     if not request.path.startswith("/api/"):
-        return await handler(request)
+        # The handler's own coroutine, not one awaiting it: a page's WebSocket stays open
+        # for a whole call, and a frame of ours would stay with it.
+        return handler(request)
+    return _json_errors(request, handler)
+
+
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPError as error:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,7 +111,7 @@ class RoomHub:
         self._book = book
         self._cameras = cameras
         self._rooms: defaultdict[str, dict[Role, Connection]] = defaultdict(dict)
-        self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        self._sockets: set[web.WebSocketResponse] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
             lambda: TokenBucket(rate=JOINS_PER_SECOND, burst=JOIN_BURST)
@@ -188,6 +187,7 @@ class RoomHub:
                 else:
                     await asyncio.shield(self._in_background(self._dispatch(connection, message)))
         finally:
+            self._sockets.discard(ws)
             if connection is None and admitting is not None:
                 connection = await asyncio.shield(admitting)
             if connection is not None:

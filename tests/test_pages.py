@@ -100,7 +100,15 @@ async def test_a_page_with_another_sessions_token_is_forbidden(client, schedule)
 
 
 async def test_pages_carry_a_content_security_policy_without_inline_code(client, session):
-    for path in ("/", "/mpm", lobby_url(session, "mentor"), f"/s/{session.id}?token=bad"):
+    for path in (
+        "/",
+        "/mpm",
+        lobby_url(session, "mentor"),
+        f"/s/{session.id}?token=bad",
+        "/no-such-page",
+        "/api/no-such-thing",
+        "/static/common/style.css",
+    ):
         response = await client.get(path)
         policy = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in policy
