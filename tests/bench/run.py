@@ -274,7 +274,11 @@ async def measure(name: str, environ: dict[str, str], plan: Plan, root: Path) ->
     """Both servers of one configuration, one after the other."""
     figures = Figures(name=name)
     timeout = aiohttp.ClientTimeout(total=60)
-    connector = aiohttp.TCPConnector(limit=0)
+    # No kept-alive connections: a browser opens its WebSocket on a connection of its own,
+    # while aiohttp's client would upgrade the one that just scheduled the session, and the
+    # server would keep that answer for the whole call (aiohttp's request loop holds a
+    # connection's last response while the next one is handled).
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
         for phase, work in (("camera", camera_figures), ("connections", connection_figures)):
             server = ServerProcess(root / f"{name}-{phase}", environ)
