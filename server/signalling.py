@@ -89,11 +89,12 @@ class Connection:
         return self.claims.role
 
 
-async def send(ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
+async def send(ws: web.WebSocketResponse, message: dict[str, Any] | msgspec.Struct) -> None:
     """Send a JSON message unless the socket is already closing."""
     if not ws.closed:
         try:
-            await ws.send_str(msgspec.json.encode(message).decode())
+            # msgspec writes UTF-8: a text frame as it is, not decoded and encoded again.
+            await ws.send_frame(msgspec.json.encode(message), WSMsgType.TEXT)
         except ConnectionError:
             log.debug("peer went away while we were sending")
 
@@ -325,7 +326,7 @@ class RoomHub:
             return
         peer = self._rooms[connection.session_id].get(other_role(connection.role))
         if peer is not None:
-            await send(peer.ws, msgspec.to_builtins(message))
+            await send(peer.ws, message)
 
     async def _act(
         self, connection: Connection, decide: Callable[[SessionState, float], Event]
