@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 Cell = float | None  # None: not measured
+BARE_RELAY = "bare aiohttp relay"
 
 
 def machine() -> str:
@@ -161,6 +162,13 @@ def table(results: Sequence[Any], args: argparse.Namespace, elapsed: float) -> s
             f"soak (tuned): {args.participants[0]} participants analysed; after "
             f"{soak['warm_up_rejoins']:.0f} rejoins to warm up, {soak['seconds']:.0f} s with "
             f"{soak['rejoins']:.0f} more; RSS {soak['start_mib']:.1f} -> {soak['end_mib']:.1f} MiB"
+        )
+    relay = by_name.get(BARE_RELAY)
+    if relay:
+        out.append(
+            f"{BARE_RELAY} (tests/bench/bare_relay.py, no checks and no state) at the same "
+            f"load: {relay.signals_per_cpu_second:,.0f} messages per CPU-second, "
+            f"{relay.idle_kib_per_participant:.1f} KiB per idle connected participant"
         )
     for figures in results:
         verdict = "healthy" if not figures.healthy else "UNHEALTHY"

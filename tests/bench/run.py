@@ -12,7 +12,8 @@ naive baseline (the full 640x480 camera at 30 fps, every frame analysed, the fac
 on every frame at full size), set through the server's own environment variables. Each
 configuration gets two server processes: one for the camera figures and the soak, one
 for the idle-connection memory and the signalling throughput, so neither phase inherits
-the other's memory.
+the other's memory. The connection phase also runs against a bare aiohttp relay
+(:mod:`tests.bench.bare_relay`), the floor those two figures can reach on aiohttp.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from server.signalling import JOINS_PER_SECOND
 from tests.bench import report
 from tests.bench.bots import Participant, Videos, pair
+from tests.bench.report import BARE_RELAY
 from tests.bench.server_process import ServerProcess
 
 BASELINE_ENVIRON = {
@@ -270,8 +274,19 @@ async def connection_figures(
     await asyncio.gather(*(p.leave() for p in everyone))
 
 
-async def measure(name: str, environ: dict[str, str], plan: Plan, root: Path) -> Figures:
-    """Both servers of one configuration, one after the other."""
+Phase = Callable[[aiohttp.ClientSession, ServerProcess, Plan, Figures], Awaitable[None]]
+
+
+async def measure(
+    name: str,
+    environ: dict[str, str],
+    plan: Plan,
+    root: Path,
+    *,
+    module: str = "server",
+    phases: Sequence[Phase] = (camera_figures, connection_figures),
+) -> Figures:
+    """A server per phase of one configuration, one after the other."""
     figures = Figures(name=name)
     timeout = aiohttp.ClientTimeout(total=60)
     # No kept-alive connections: a browser opens its WebSocket on a connection of its own,
@@ -280,8 +295,9 @@ async def measure(name: str, environ: dict[str, str], plan: Plan, root: Path) ->
     # connection's last response while the next one is handled).
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
-        for phase, work in (("camera", camera_figures), ("connections", connection_figures)):
-            server = ServerProcess(root / f"{name}-{phase}", environ)
+        for work in phases:
+            phase = work.__name__.removesuffix("_figures")
+            server = ServerProcess(root / f"{name}-{phase}", environ, module)
             try:
                 await server.wait_until_up(http)
                 await work(http, server, plan, figures)
@@ -319,27 +335,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def run(args: argparse.Namespace) -> list[Figures]:
-    configurations = {
-        "tuned": ({}, args.participants),
-        "baseline": (BASELINE_ENVIRON, args.baseline_participants),
+    """The tuned server, the naive one, and (unless ``--only``) the bare relay."""
+
+    def plan(counts: list[int], *, soak: bool) -> Plan:
+        return Plan(
+            participants=counts,
+            window=args.window,
+            rounds=args.rounds,
+            idle_rooms=args.idle_rooms,
+            signal_window=args.signal_window,
+            soak_seconds=args.soak_seconds if soak else 0.0,
+            soak_participants=counts[0] if counts else 0,
+            warm_up_rejoins=args.warm_up_rejoins,
+        )
+
+    measurements: dict[str, dict[str, Any]] = {
+        "tuned": {"environ": {}, "plan": plan(args.participants, soak=True)},
+        "baseline": {
+            "environ": BASELINE_ENVIRON,
+            "plan": plan(args.baseline_participants, soak=False),
+        },
+        BARE_RELAY: {
+            "environ": {},
+            "plan": plan([], soak=False),
+            "module": "tests.bench.bare_relay",
+            "phases": [connection_figures],
+        },
     }
     results = []
     with tempfile.TemporaryDirectory(prefix="mentormeet-bench-") as folder:
-        for name, (environ, counts) in configurations.items():
+        for name, options in measurements.items():
             if args.only and args.only != name:
                 continue
-            plan = Plan(
-                participants=counts,
-                window=args.window,
-                rounds=args.rounds,
-                idle_rooms=args.idle_rooms,
-                signal_window=args.signal_window,
-                soak_seconds=args.soak_seconds if name == "tuned" else 0.0,
-                soak_participants=counts[0],
-                warm_up_rejoins=args.warm_up_rejoins,
-            )
             started = time.monotonic()
-            results.append(await measure(name, environ, plan, Path(folder)))
+            results.append(await measure(name, root=Path(folder), **options))
             progress(f"{name}: measured in {time.monotonic() - started:.0f} s")
     return results
 

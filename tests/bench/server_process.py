@@ -23,16 +23,20 @@ PROBLEMS = ("Traceback", "Error handling request", "exception was never retrieve
 
 
 class ServerProcess:
-    """One server with its own data dir and log; CPU and memory read from /proc."""
+    """One server with its own data dir and log; CPU and memory read from /proc.
 
-    def __init__(self, data_dir: Path, environ: dict[str, str]) -> None:
+    ``module`` is what ``python -m`` runs: mentormeet's server, or a stand-in with the
+    same command line (:mod:`tests.bench.bare_relay`).
+    """
+
+    def __init__(self, data_dir: Path, environ: dict[str, str], module: str = "server") -> None:
         self.data_dir = data_dir
         self.log_path = data_dir / "server.log"
         data_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         with self.log_path.open("wb") as log:
-            command = [sys.executable, "-m", "server", "serve", "--port", str(port)]
+            command = [sys.executable, "-m", module, "serve", "--port", str(port)]
             self.process = subprocess.Popen(
                 [*command, "--data-dir", str(data_dir)],
                 env={**os.environ, **environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN},

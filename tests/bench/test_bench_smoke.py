@@ -33,7 +33,9 @@ def test_the_quick_benchmark_prints_its_table_and_the_servers_stay_healthy(tmp_p
     assert "CPU per analysed participant, 3 in rooms" in table
     assert "tuned servers: healthy" in table
     assert "baseline servers: healthy" in table
-    tuned, naive = json.loads(figures_path.read_text())
+    assert "bare aiohttp relay servers: healthy" in table
+    tuned, naive, relay = json.loads(figures_path.read_text())
+    assert relay["signals_per_second"] > 0 and relay["healthy"] == []
     for figures in (tuned, naive):
         assert figures["first_frame_after_connecting"], figures["name"]
         assert figures["signals_per_second"] > 0, figures["name"]
