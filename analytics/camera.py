@@ -13,8 +13,9 @@ Two pure layers:
 The face detector is the one costly check, so it runs only when :func:`face_check_due`
 says so: on every analysed frame while the state may be changing, once a second while a
 face is in view (looking first where it was last seen, which is cheap), and seldom while
-nobody is (those checks search the whole frame). A face that leaves is noticed within
-``face_lost_seconds`` of the last check that saw it, whatever the check rate.
+nobody is (those checks search the whole frame). A face that leaves is noticed at the
+first check, not the first to miss it, at least ``face_lost_seconds`` after the last check
+that saw it, whatever the check rate.
 
 Nothing here reads a clock: every update takes the timestamp of what it observes. The
 one file ever read is OpenCV's own face cascade, by :func:`load_face_detector`.

@@ -101,6 +101,7 @@ class Uplink:
     # the next one is written into (the one before it).
     previous: np.ndarray | None = None
     spare: np.ndarray | None = None
+    # Set once the uplink starts closing: it no longer speaks for its participant.
     closing: bool = False
     # Track readers only wait for frames and may be cancelled; the other work records
     # events and is left to finish, so that nothing is stored without being applied.
@@ -345,7 +346,8 @@ class UplinkPeers:
                     self._close_later(uplink)
 
     def _reason_to_close(self, uplink: Uplink, now: float) -> str | None:
-        """Why ``uplink`` should close at ``now``: its connection failed or fell silent."""
+        """Why ``uplink`` should close at ``now``, if it should: its connection failed,
+        never came up, or fell silent."""
         state = uplink.pc.connectionState
         silent_for = now - (uplink.last_frame_at or uplink.opened_at)
         if state in ("failed", "closed"):

@@ -3,8 +3,8 @@
 ``face`` is the astronaut photo (one frontal face), ``room`` the cameraman photo (a
 person seen from the side, no frontal face), ``black`` what Chrome sends for a disabled
 track. ``strangers`` are many people's faces, and patches without one, for the face
-detector's hit rate. ``live`` makes a still picture look like a camera's: a small drift and sensor
-noise, so that consecutive frames are never identical.
+detector's hit rate. ``live`` makes a still picture look like a camera's: a small drift
+and sensor noise, so that consecutive frames are never identical.
 """
 
 from __future__ import annotations
