@@ -3,6 +3,7 @@ the allotted time kept with warnings and a confirmed early end."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -64,7 +65,9 @@ def test_agenda_prepared_checked_live_and_time_kept_until_the_end(
 
     # The clock runs, and a one-minute session is inside its last minute from the start.
     timer = mentor.get_by_test_id("timer")
-    expect(timer).to_contain_text("0:02 used")
+    expect(timer).to_have_text(re.compile(r"0:[0-5]\d used · 0:[0-5]\d left"))
+    expect(timer).to_have_attribute("data-phase", "last-minute")
+    expect(timer).not_to_have_text(timer.inner_text())
     for page in (mentor, mentoree):
         expect(page.get_by_test_id("time-warning")).to_have_text("1 minute left.")
     mentor.screenshot(path=tmp_path / "room-agenda.png")
