@@ -209,7 +209,7 @@ async def soak(
         await new.open_camera(videos, "face")
         participants[turn % len(participants)] = new
 
-    # Back to back, but within each room's limit on joins.
+    # Back to back, but a quarter slower than each room's limit on joins allows.
     rooms = len({participant.session["id"] for participant in participants})
     pace = 1.25 / (rooms * JOINS_PER_SECOND)
     for turn in range(plan.warm_up_rejoins):
