@@ -92,3 +92,39 @@ def test_agenda_prepared_checked_live_and_time_kept_until_the_end(
     assert state["status"] == "ended"
     assert state["ended_by"] == "mentoree"
     context.close()
+
+
+def test_typing_a_note_and_ticking_by_keyboard_survive_the_partners_updates(
+    browser: Browser, server: RunningServer
+) -> None:
+    session = schedule(server, agenda=["Goals", "Next steps"])
+    context = browser.new_context(viewport={"width": 1200, "height": 760})
+    mentor, mentoree = context.new_page(), context.new_page()
+    for page, role in ((mentor, "mentor"), (mentoree, "mentoree")):
+        page.goto(session["links"][role])
+        page.get_by_test_id("join").click()
+    expect(mentoree.get_by_test_id("timer")).to_contain_text("used")
+
+    note = agenda_item(mentoree, "Goals").locator("input.note")
+    note.click()
+    typed = ""
+    for round_ in range(10):
+        # The partner turns their camera off or on: a new state reaches this page, which
+        # must update the agenda without taking the field from under the typist.
+        mentoree.evaluate("() => { window.seenSession = window.mentormeet.session; }")
+        mentor.get_by_test_id("camera-toggle").click()
+        mentoree.wait_for_function("() => window.mentormeet.session !== window.seenSession")
+        chunk = f"part {round_} "
+        mentoree.keyboard.type(chunk)
+        typed += chunk
+    expect(note).to_have_value(typed)
+    assert mentoree.evaluate("() => document.activeElement.classList.contains('note')")
+
+    checkbox = agenda_item(mentoree, "Next steps").get_by_role("checkbox")
+    checkbox.focus()
+    mentoree.keyboard.press("Space")
+    expect(agenda_item(mentor, "Next steps").get_by_role("checkbox")).to_be_checked()
+    expect(checkbox).to_be_checked()
+    expect(checkbox).to_be_focused()
+    expect(agenda_item(mentor, "Goals").locator("input.note")).to_have_value(typed.strip())
+    context.close()

@@ -4,6 +4,7 @@
 // and a field to add what came up. Every change goes to the server, which echoes the new
 // state to both pages; the panel only ever renders what the server says.
 
+import { h } from '../common/dom.js';
 import { formatDuration } from '../common/time.js';
 
 const NOTE_DELAY_MS = 600;
@@ -45,30 +46,33 @@ export class AgendaPanel {
   }
 
   #row(item) {
-    const row = document.createElement('li');
-    row.dataset.testid = 'agenda-item';
-    row.dataset.itemId = item.id;
-    row.innerHTML = `
-      <label class="agenda-line">
-        <input type="checkbox">
-        <span class="agenda-text"></span>
-        <span class="agenda-time"></span>
-      </label>
-      <input class="note" maxlength="500" placeholder="Note" aria-label="Note">`;
-    const checkbox = row.querySelector('input[type=checkbox]');
-    checkbox.dataset.itemId = item.id;
-    row.querySelector('input.note').dataset.itemId = item.id;
-    return row;
+    // The time sits outside the label: a checkbox's accessible name must not tick.
+    return h(
+      'li',
+      { dataTestid: 'agenda-item', dataItemId: item.id },
+      h('div', { className: 'agenda-line' },
+        h('label', { className: 'agenda-label' },
+          h('input', { type: 'checkbox', dataItemId: item.id }),
+          h('span', { className: 'agenda-text' })),
+        h('span', { className: 'agenda-time' })),
+      h('input', { className: 'note', maxlength: 500, placeholder: 'Note', dataItemId: item.id }),
+    );
   }
 
   render(agenda, progress) {
     this.#items = agenda;
     const rows = new Map([...this.list.children].map((row) => [Number(row.dataset.itemId), row]));
     const ordered = agenda.map((item) => rows.get(item.id) ?? this.#row(item));
-    this.list.replaceChildren(...ordered);
+    // Rows are updated where they stand: moving or replacing the row someone is typing
+    // in (or has just ticked) would take their focus and the keys that follow.
+    for (const [id, row] of rows) if (!agenda.some((item) => item.id === id)) row.remove();
+    for (const [index, row] of ordered.entries()) {
+      if (this.list.children[index] !== row) this.list.insertBefore(row, this.list.children[index] ?? null);
+    }
     for (const [index, item] of agenda.entries()) {
       const row = ordered[index];
       row.querySelector('.agenda-text').textContent = item.text;
+      row.querySelector('input.note').setAttribute('aria-label', `Note on ${item.text}`);
       row.querySelector('input[type=checkbox]').checked = item.done;
       row.classList.toggle('done', item.done);
       row.classList.toggle('current', item.id === progress.current_item_id);
