@@ -72,7 +72,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 def make_app(config: Config) -> web.Application:
     """Build the application; its store opens on start-up and closes on clean-up."""
-    app = web.Application(middlewares=[api_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[api_errors, pages.page_errors], client_max_size=MAX_BODY_BYTES
+    )
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
     app[TEMPLATES] = jinja2.Environment(

@@ -6,6 +6,9 @@ the URL, where the script reads it, and never goes into the markup.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from importlib.resources import files
 from typing import Any
 
 from aiohttp import web
@@ -17,9 +20,27 @@ from server.keys import BOOK, CONFIG, TEMPLATES
 from server.sessions import UnknownSession
 from server.tokens import InviteClaims, TokenError
 
-__all__ = ["render", "routes"]
+__all__ = ["page_errors", "render", "routes"]
+
+log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# What a person reads when an address answers with an error instead of a page.
+ERROR_WORDS = {
+    404: (
+        "Page not found",
+        "There is nothing at this address. If someone sent you a link, open it exactly as "
+        "it was sent, or ask your program manager for a new one.",
+    ),
+    405: ("This page cannot do that", "Go back and try again from the page you came from."),
+}
+CRASH_WORDS = (
+    "Something went wrong on our side",
+    "Try again in a moment. If it keeps happening, tell your program manager.",
+)
 
 
 def render(
@@ -33,6 +54,28 @@ def render(
 def error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
     """A page that says what went wrong and what to do about it."""
     return render(request, "error.html", {"title": title, "message": message}, status=status)
+
+
+@web.middleware
+def page_errors(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+    """Answer the errors of page addresses (an unknown address, a crash) with a page in
+    the product's style and words; the API, static files and the WebSocket keep theirs."""
+    if request.path.startswith(("/api/", "/static/")) or request.path == "/ws":
+        # The handler's own coroutine, not one awaiting it: see errors.api_errors.
+        return handler(request)
+    return _error_pages(request, handler)
+
+
+async def _error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or error.status not in ERROR_WORDS:
+            raise
+        return error_page(request, error.status, *ERROR_WORDS[error.status])
+    except Exception:
+        log.exception("unexpected error in %s %s", request.method, request.path)
+        return error_page(request, 500, *CRASH_WORDS)
 
 
 async def invited(request: web.Request) -> tuple[InviteClaims, SessionState] | web.Response:
@@ -69,6 +112,14 @@ def room_context(claims: InviteClaims, state: SessionState) -> dict[str, Any]:
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
     return render(request, "home.html", {})
+
+
+@routes.get("/favicon.ico")
+async def favicon(request: web.Request) -> web.FileResponse:
+    """Browsers ask for this address whatever the page says: give them the same icon."""
+    response = web.FileResponse(files("web") / "static" / "favicon.svg")
+    response.content_type = "image/svg+xml"
+    return response
 
 
 @routes.get("/mpm")

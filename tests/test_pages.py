@@ -169,3 +169,28 @@ async def test_a_missing_static_file_is_a_404(client):
     response = await client.get("/static/room/nothing.js")
 
     assert response.status == 404
+
+
+async def test_an_unknown_page_answers_a_404_page_in_the_products_words(client):
+    response = await client.get("/no/such/page")
+
+    assert response.status == 404
+    assert response.content_type == "text/html"
+    html = await response.text()
+    assert "Page not found" in html
+    assert 'href="/static/common/style.css"' in html
+
+
+async def test_an_unknown_api_address_still_answers_json(client):
+    response = await client.get("/api/no/such/thing")
+
+    assert response.status == 404
+    assert "error" in await response.json()
+
+
+async def test_the_favicon_is_served_at_both_addresses_browsers_ask(client):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        response = await client.get(path)
+        assert response.status == 200
+        assert response.content_type == "image/svg+xml"
+        assert b"<svg" in await response.read()
