@@ -2,9 +2,11 @@
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from analytics.events import ParticipantLeft
 from server.dashboard import CSV_COLUMNS
 from server.keys import BOOK
 from tests.room_client import join, receive_state, started
@@ -434,3 +436,62 @@ async def test_the_csv_export_has_a_header_and_a_row_per_session(client, schedul
     assert (rows[past.id]["agenda_covered"], rows[past.id]["agenda_total"]) == ("0", "2")
     assert (rows[upcoming.id]["status"], rows[upcoming.id]["ended_at"]) == ("scheduled", "")
     assert rows[upcoming.id]["mentor"] == "Ada Lovelace"
+
+
+async def test_the_csv_has_ratings_concern_counts_and_the_summary_version(
+    client, schedule, admin_headers
+):
+    session = await schedule()
+    await end(client, session)
+    await rate(client, session, "mentor", {"score": 5})
+    await raise_concern(client, session, session.headers("mentoree"))
+
+    text = await (await client.get("/api/sessions.csv", headers=admin_headers)).text()
+
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert (row["mentor_rating"], row["mentoree_rating"]) == ("5", "")
+    assert (row["concerns"], row["summary_version"]) == ("1", "3")
+
+
+def minutes_ago(minutes):
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
+
+
+async def test_the_dashboard_says_late_then_no_show_and_lists_past_newest_ended_first(
+    client, schedule, admin_headers, recorded
+):
+    late = await schedule(scheduled_start=minutes_ago(5))
+    no_show = await schedule(scheduled_start=minutes_ago(50))
+    came_and_went = await schedule(scheduled_start=minutes_ago(20))
+    mentor, _ = await join(client, came_and_went, "mentor")
+    await mentor.close()
+    await recorded.wait_for(lambda event: isinstance(event, ParticipantLeft))
+    first, second = await schedule(), await schedule()
+    await end(client, first)
+    await end(client, second)
+
+    body = await (await client.get("/api/dashboard", headers=admin_headers)).json()
+
+    assert body["live"] == []
+    states = {s["id"]: s["board_state"] for s in body["upcoming"]}
+    assert states == {late.id: "late", no_show.id: "no-show", came_and_went.id: "late"}
+    assert [s["session_id"] for s in body["past"]] == [second.id, first.id]
+
+
+async def test_a_concern_shows_on_the_live_card_and_not_in_the_participants_state(
+    client, session, admin_headers
+):
+    await started(client, session)
+    await raise_concern(client, session, session.headers("mentoree"), "He is on his phone")
+
+    board = await (await client.get("/api/dashboard", headers=admin_headers)).json()
+    state = await (
+        await client.get(f"/api/sessions/{session.id}", headers=session.headers("mentor"))
+    ).text()
+
+    (live,) = board["live"]
+    assert [(c["name"], c["text"]) for c in live["concerns"]] == [
+        ("Grace Hopper", "He is on his phone")
+    ]
+    assert "He is on his phone" not in state
+    assert "concern" not in state
