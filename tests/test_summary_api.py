@@ -9,7 +9,7 @@ import pytest
 from analytics.events import ParticipantLeft
 from server.dashboard import CSV_COLUMNS
 from server.keys import BOOK
-from tests.room_client import join, receive_state, started
+from tests.room_client import end, join, started
 from tests.utils import (
     ADMIN_TOKEN,
     AGENDA_KEYS,
@@ -27,13 +27,6 @@ def recorded(app, client):
     recorded = Recorded()
     app[BOOK].add_listener(recorded.on_recorded)
     return recorded
-
-
-async def end(client, session):
-    """Hold the session and end it from the mentor's room."""
-    mentor, mentoree = await started(client, session)
-    await mentor.send_json({"type": "end"})
-    await receive_state(mentoree, lambda s: s["status"] == "ended")
 
 
 def summary_url(session, suffix=""):
