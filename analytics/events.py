@@ -182,20 +182,29 @@ class ConcernRaised(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class MeetingRated(Event):
-    """A participant rated the meeting afterwards (a later rating replaces theirs)."""
+    """A participant rated the meeting afterwards (a later rating replaces theirs).
+
+    ``shared``: its author lets their partner see it; off by default, and in logs written
+    before the choice existed.
+    """
 
     type: ClassVar[str] = "meeting_rated"
     role: Role
     score: int
     comment: str = ""
+    shared: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class SummaryDelivered(Event):
-    """The summary reached the MPM through one channel (outbox, webhook or email)."""
+    """A version of the summary reached the MPM through one channel (outbox, webhook or email).
+
+    Logs written before summaries had versions only ever delivered the first.
+    """
 
     type: ClassVar[str] = "summary_delivered"
     channel: str
+    version: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +213,27 @@ class SummaryDeliveryFailed(Event):
 
     type: ClassVar[str] = "summary_delivery_failed"
     channel: str
+    attempt: int
+    error: str
+    version: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConcernDelivered(Event):
+    """Concern number ``number`` (from 1), raised before the end, reached the MPM at once."""
+
+    type: ClassVar[str] = "concern_delivered"
+    channel: str
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConcernDeliveryFailed(Event):
+    """An attempt to pass a concern on to the MPM at once failed; it will be retried."""
+
+    type: ClassVar[str] = "concern_delivery_failed"
+    channel: str
+    number: int
     attempt: int
     error: str
 
@@ -228,5 +258,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MeetingRated,
         SummaryDelivered,
         SummaryDeliveryFailed,
+        ConcernDelivered,
+        ConcernDeliveryFailed,
     )
 }

@@ -58,7 +58,7 @@ _environment = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_environment.filters.update(duration=_duration, when=_when, percent=_percent)
+_environment.filters.update(duration=_duration, when=_when, iso=iso, percent=_percent)
 _environment.globals.update(tips=TIPS)
 
 

@@ -96,11 +96,14 @@ def raise_concern(state: SessionState, actor: Actor, text: str, at: float) -> Co
 
 
 def rate_meeting(
-    state: SessionState, actor: Actor, score: int, comment: str, at: float
+    state: SessionState, actor: Actor, score: int, comment: str, at: float, *, shared: bool = False
 ) -> MeetingRated:
-    """A participant rates the meeting once it is over (rating again replaces it)."""
+    """A participant rates the meeting once it is over (rating again replaces it).
+
+    ``shared`` lets their partner read it; only the MPM does otherwise.
+    """
     if actor not in ("mentor", "mentoree"):
         raise Rejected("forbidden", "only the participants rate their meeting")
     if state.status != "ended":
         raise Rejected("not_ended", "a meeting can be rated once it has ended")
-    return MeetingRated(at=at, actor=actor, role=actor, score=score, comment=comment)
+    return MeetingRated(at=at, actor=actor, role=actor, score=score, comment=comment, shared=shared)

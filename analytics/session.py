@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import reduce
-from typing import Literal
+from typing import Any, Literal
 
 from analytics import agenda as agenda_
 from analytics import camera_time
@@ -18,6 +18,8 @@ from analytics.agenda import Agenda
 from analytics.camera_time import CameraRecord
 from analytics.events import (
     ROLES,
+    ConcernDelivered,
+    ConcernDeliveryFailed,
     ConcernRaised,
     Event,
     MeetingRated,
@@ -57,29 +59,46 @@ class Presence:
 
 @dataclass(frozen=True, kw_only=True)
 class Concern:
-    """Something a participant wants the MPM to know."""
+    """Something a participant wants the MPM to know.
+
+    ``number`` counts the session's concerns from 1; ``version`` is the first summary
+    version that holds it (1 for a concern raised before the end).
+    """
 
     role: Role
     text: str
     at: float
+    number: int
+    version: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class Delivery:
-    """How delivering the summary through one channel went so far."""
+    """How delivering to the MPM through one channel went so far.
+
+    ``delivered_version`` is the newest summary version that went through (0: none yet);
+    ``concerns_delivered`` the numbers of concerns passed on at once during the meeting.
+    """
 
     delivered_at: float | None = None
+    delivered_version: int = 0
+    concerns_delivered: frozenset[int] = frozenset()
     attempts: int = 0
     last_error: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Rating:
-    """A participant's verdict on the meeting: 1 to 5 and a line of text."""
+    """A participant's verdict on the meeting: 1 to 5 and a line of text.
+
+    ``shared``: the partner may read it; ``version``: the summary version it made.
+    """
 
     score: int
     comment: str
     at: float
+    shared: bool = False
+    version: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +135,8 @@ class SessionState:
     concerns: tuple[Concern, ...] = ()
     ratings: dict[Role, Rating] = field(default_factory=dict)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
+    # 0 before the end, 1 at the end, one more for every fact after it.
+    summary_version: int = 0
 
     @property
     def status(self) -> Status:
@@ -212,7 +233,20 @@ def _ended(state: SessionState, event: SessionEnded) -> SessionState:
         ended_at=at,
         ended_by=event.actor,
         end_reason=event.reason,
+        summary_version=1,
     )
+
+
+def _next_version(state: SessionState) -> SessionState:
+    """After the end a new fact makes a new summary version; before it, all go into the first."""
+    if state.ended_at is None:
+        return state
+    return replace(state, summary_version=state.summary_version + 1)
+
+
+def _delivery(state: SessionState, channel: str, **changes: Any) -> SessionState:
+    delivery = replace(state.deliveries.get(channel, Delivery()), **changes)
+    return replace(state, deliveries={**state.deliveries, channel: delivery})
 
 
 def apply(state: SessionState, event: Event) -> SessionState:
@@ -222,19 +256,28 @@ def apply(state: SessionState, event: Event) -> SessionState:
     """
     match event:
         case ConcernRaised(role=role, text=text, at=at):
-            concern = Concern(role=role, text=text, at=at)
+            state = _next_version(state)
+            number = len(state.concerns) + 1
+            version = max(1, state.summary_version)
+            concern = Concern(role=role, text=text, at=at, number=number, version=version)
             return replace(state, concerns=(*state.concerns, concern))
-        case MeetingRated(role=role, score=score, comment=comment, at=at):
-            rating = Rating(score=score, comment=comment, at=at)
+        case MeetingRated(role=role, score=score, comment=comment, shared=shared, at=at):
+            state = _next_version(state)
+            version = max(1, state.summary_version)
+            rating = Rating(score=score, comment=comment, at=at, shared=shared, version=version)
             return replace(state, ratings={**state.ratings, role: rating})
-        case SummaryDelivered(channel=channel, at=at):
-            delivery = replace(state.deliveries.get(channel, Delivery()), delivered_at=at)
-            return replace(state, deliveries={**state.deliveries, channel: delivery})
-        case SummaryDeliveryFailed(channel=channel, attempt=attempt, error=error):
-            delivery = replace(
-                state.deliveries.get(channel, Delivery()), attempts=attempt, last_error=error
+        case SummaryDelivered(channel=channel, version=version, at=at):
+            before = state.deliveries.get(channel, Delivery()).delivered_version
+            return _delivery(
+                state, channel, delivered_at=at, delivered_version=max(before, version)
             )
-            return replace(state, deliveries={**state.deliveries, channel: delivery})
+        case ConcernDelivered(channel=channel, number=number):
+            done = state.deliveries.get(channel, Delivery()).concerns_delivered
+            return _delivery(state, channel, concerns_delivered=done | {number})
+        case SummaryDeliveryFailed(channel=channel, attempt=attempt, error=error):
+            return _delivery(state, channel, attempts=attempt, last_error=error)
+        case ConcernDeliveryFailed(channel=channel, attempt=attempt, error=error):
+            return _delivery(state, channel, attempts=attempt, last_error=error)
     if state.ended_at is not None:
         return state
     camera = camera_time.apply(state.camera, event, started_at=state.started_at)

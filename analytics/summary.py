@@ -72,6 +72,8 @@ class ParticipantSummary:
     reconnects: int
     rating: int | None
     rating_comment: str | None
+    # The rating's author lets their partner read it.
+    rating_shared: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,9 +106,10 @@ class ConcernSummary:
 
 @dataclass(frozen=True, kw_only=True)
 class Summary:
-    """How one session went."""
+    """How one session went, as of ``version`` (1 at the end, one more per later fact)."""
 
     session_id: str
+    version: int
     mentor: str
     mentoree: str
     scheduled_start: float
@@ -142,6 +145,7 @@ def _participant(state: SessionState, role: Role, end: float) -> ParticipantSumm
         reconnects=max(0, state.presence[role].joins - 1),
         rating=rating.score if rating else None,
         rating_comment=rating.comment if rating else None,
+        rating_shared=rating.shared if rating else False,
     )
 
 
@@ -296,6 +300,7 @@ def summarise(state: SessionState, policy: SummaryPolicy) -> Summary:
     )
     return Summary(
         session_id=state.session_id,
+        version=state.summary_version,
         mentor=state.mentor.name,
         mentoree=state.mentoree.name,
         scheduled_start=state.scheduled_start,

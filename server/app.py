@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from server import api, dashboard, pages, summaries, uplink
+from server import api, dashboard, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
@@ -109,6 +109,7 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(resources)
     app.on_shutdown.append(close_rooms)
     app.add_routes(api.routes)
+    app.add_routes(signin.routes)
     app.add_routes(uplink.routes)
     app.add_routes(summaries.routes)
     app.add_routes(dashboard.routes)

@@ -1,4 +1,4 @@
-"""Who is asking: the MPM's admin token or a participant's invite token."""
+"""Who is asking: the MPM (admin token or signed-in cookie) or a participant (invite token)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,20 @@ from aiohttp import web
 from analytics.events import Actor
 from server.config import Config
 from server.errors import json_error
+from server.mpm_session import COOKIE_NAME, CSRF_HEADER, MpmSession, verify_session
 from server.tokens import InviteClaims, TokenError, verify_token
 
-__all__ = ["bearer_token", "check_invite", "is_admin", "require_admin", "require_session_access"]
+__all__ = [
+    "bearer_token",
+    "check_invite",
+    "is_admin",
+    "refuse_admin_token_in_query",
+    "require_admin",
+    "require_session_access",
+    "signed_in",
+]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -28,13 +39,46 @@ def is_admin(config: Config, token: str) -> bool:
     return hmac.compare_digest(token.encode(), config.admin_token.encode())
 
 
+def signed_in(config: Config, request: web.Request) -> MpmSession | None:
+    """The MPM's session behind the request's cookie, if it carries a valid one."""
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not cookie:
+        return None
+    return verify_session(config.secret, config.admin_token, cookie, now=time.time())
+
+
+def _signed_in_mpm(config: Config, request: web.Request) -> bool:
+    """Whether the cookie signs the MPM in; a write must also carry the CSRF token."""
+    session = signed_in(config, request)
+    if session is None:
+        return False
+    if request.method not in SAFE_METHODS:
+        given = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(given.encode(), session.csrf.encode()):
+            raise json_error(web.HTTPForbidden, f"a signed-in write needs the {CSRF_HEADER} header")
+    return True
+
+
+def refuse_admin_token_in_query(config: Config, request: web.Request) -> None:
+    """The admin token never counts in a URL, where history, logs and referrers keep it."""
+    token = request.query.get("token")
+    if token and is_admin(config, token):
+        raise json_error(
+            web.HTTPUnauthorized,
+            "the program manager's token is not accepted in a URL: sign in at /mpm",
+        )
+
+
 def require_admin(config: Config, request: web.Request) -> None:
-    """Refuse the request unless it carries the admin token."""
+    """Refuse the request unless it carries the admin token or the MPM's session cookie."""
+    refuse_admin_token_in_query(config, request)
     token = bearer_token(request)
-    if token is None:
-        raise json_error(web.HTTPUnauthorized, "missing bearer token")
-    if not is_admin(config, token):
-        raise json_error(web.HTTPForbidden, "this needs the program manager's token")
+    if token is not None:
+        if not is_admin(config, token):
+            raise json_error(web.HTTPForbidden, "this needs the program manager's token")
+        return
+    if not _signed_in_mpm(config, request):
+        raise json_error(web.HTTPUnauthorized, "missing bearer token or sign-in")
 
 
 def check_invite(config: Config, token: str, session_id: str) -> InviteClaims:
@@ -50,13 +94,17 @@ def require_session_access(
 ) -> Actor:
     """Let the MPM or a participant of ``session_id`` in; return who it is.
 
-    With ``token_in_query`` the token may also come as ``?token=``, for pages and
-    downloads a browser opens from a link.
+    The MPM comes with the admin token as a bearer token or signed in by cookie. With
+    ``token_in_query`` an invite token may also come as ``?token=``, for pages and
+    downloads a browser opens from a link; the admin token never may.
     """
+    refuse_admin_token_in_query(config, request)
     token = bearer_token(request)
     if token is None and token_in_query:
         token = request.query.get("token") or None
     if token is None:
+        if _signed_in_mpm(config, request):
+            return "mpm"
         raise json_error(web.HTTPUnauthorized, "missing bearer token")
     if is_admin(config, token):
         return "mpm"

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from server.app import run
-from server.config import ConfigError, load_config
+from server.config import Config, ConfigError, load_config
 
-__all__ = ["main"]
+__all__ = ["main", "sign_in_hint"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -24,6 +24,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument("--cert", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
     serve.add_argument("--key", type=Path, help="TLS private key (PEM) for --cert")
     return parser.parse_args(argv)
+
+
+def sign_in_hint(config: Config) -> list[str]:
+    """How the MPM gets in. The admin token goes into no URL, and one given in the
+    environment is never printed; a generated one is shown once, when it is made."""
+    lines = [f"MPM dashboard: {config.base_url}/mpm"]
+    if config.admin_token_file is None:
+        lines.append("Sign in there with the token in MENTORMEET_ADMIN_TOKEN.")
+    elif config.admin_token_created:
+        lines.append(
+            f"Sign in there with this token (shown once, kept in {config.admin_token_file}):"
+        )
+        lines.append(f"  {config.admin_token}")
+    else:
+        lines.append(f"Sign in there with the token kept in {config.admin_token_file}.")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mentormeet: {error}", file=sys.stderr)
         return 2
     print(f"mentormeet serving on {config.base_url}", flush=True)
-    where = f" (token kept in {config.admin_token_file})" if config.admin_token_file else ""
-    print(f"MPM dashboard: {config.base_url}/mpm#token={config.admin_token}{where}", flush=True)
+    for line in sign_in_hint(config):
+        print(line, flush=True)
     run(config)
     return 0

@@ -10,12 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
+from analytics.board import board_state
 from analytics.report import iso, to_json
 from analytics.session import Delivery, SessionState
 from analytics.summary import Summary, summarise
 from analytics.trends import PairTrend, pair_trends
 from server.api import session_links
 from server.auth import require_admin
+from server.config import Config
 from server.keys import BOOK, CONFIG, COURIER
 from server.views import live_state
 
@@ -42,11 +44,15 @@ CSV_COLUMNS = [
     "agenda_total",
     "agenda_sent_before_start",
     "flags",
+    "mentor_rating",
+    "mentoree_rating",
+    "concerns",
+    "summary_version",
 ]
 
 
 def _deliveries(state: SessionState, channels: list[str]) -> list[dict[str, Any]]:
-    """Per configured channel: delivered when, or how many attempts failed and why."""
+    """Per configured channel: which summary version went through when, and what failed."""
     views = []
     for channel in channels:
         delivery = state.deliveries.get(channel, Delivery())
@@ -54,6 +60,7 @@ def _deliveries(state: SessionState, channels: list[str]) -> list[dict[str, Any]
             {
                 "channel": channel,
                 "delivered_at": iso(delivery.delivered_at),
+                "delivered_version": delivery.delivered_version,
                 "attempts": delivery.attempts,
                 "last_error": delivery.last_error,
             }
@@ -63,6 +70,24 @@ def _deliveries(state: SessionState, channels: list[str]) -> list[dict[str, Any]
 
 def _past(state: SessionState, summary: Summary, channels: list[str]) -> dict[str, Any]:
     return {**to_json(summary), "deliveries": _deliveries(state, channels)}
+
+
+def _concerns(state: SessionState) -> list[dict[str, Any]]:
+    """Concerns for the MPM's eyes only: never part of the participants' live state."""
+    return [
+        {"role": c.role, "name": state.person(c.role).name, "text": c.text, "at": iso(c.at)}
+        for c in state.concerns
+    ]
+
+
+def _waiting(config: Config, state: SessionState, now: float) -> dict[str, Any]:
+    """A session nobody is in yet, with its invite links and where it stands."""
+    return {
+        **live_state(state, now),
+        "board_state": board_state(state, now),
+        "links": session_links(config, state),
+        "concerns": _concerns(state),
+    }
 
 
 def _csv_row(state: SessionState, summary: Summary | None) -> dict[str, Any]:
@@ -91,6 +116,10 @@ def _csv_row(state: SessionState, summary: Summary | None) -> dict[str, Any]:
         "agenda_total": summary.agenda.total,
         "agenda_sent_before_start": summary.agenda.sent_before_start,
         "flags": " ".join(flag.code for flag in summary.flags),
+        "mentor_rating": people["mentor"].rating,
+        "mentoree_rating": people["mentoree"].rating,
+        "concerns": len(summary.concerns),
+        "summary_version": summary.version,
     }
 
 
@@ -113,19 +142,23 @@ async def dashboard(request: web.Request) -> web.Response:
     channels = request.app[COURIER].channel_names
     sessions = await _states_and_summaries(request)
     summaries = [summary for _, summary in sessions if summary is not None]
+    states = {s.session_id: board_state(s, now) for s, _ in sessions}
+    waiting = [
+        _waiting(config, s, now)
+        for s, _ in sessions
+        if states[s.session_id] in ("upcoming", "late", "no-show")
+    ]
+    past = [_past(s, summary, channels) for s, summary in sessions if summary is not None]
     body = {
         "now": iso(now),
         "channels": channels,
-        "live": [live_state(s, now) for s, _ in sessions if s.status == "live"],
-        "upcoming": sorted(
-            (
-                {**live_state(s, now), "links": session_links(config, s)}
-                for s, _ in sessions
-                if s.status == "scheduled"
-            ),
-            key=lambda view: view["scheduled_start"],
-        ),
-        "past": [_past(s, summary, channels) for s, summary in sessions if summary is not None],
+        "live": [
+            {**live_state(s, now), "concerns": _concerns(s)}
+            for s, _ in sessions
+            if states[s.session_id] == "live"
+        ],
+        "upcoming": sorted(waiting, key=lambda view: view["scheduled_start"]),
+        "past": sorted(past, key=lambda view: view["ended_at"], reverse=True),
         "pairs": [_trend_json(trend) for trend in pair_trends(summaries)],
     }
     return web.json_response(body)

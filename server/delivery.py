@@ -1,8 +1,10 @@
 """Summary delivery to the MPM: a file outbox, a signed webhook and email.
 
-Each configured channel gets the summary once the session ends, at least once: a failure
-is recorded as an event (so the dashboard shows it and a restart resumes it) and retried
-with exponential backoff until it goes through.
+Each configured channel gets the summary once the session ends and every later version of
+it (a rating or a concern after the end makes one), at least once; webhook and email also
+pass each concern raised during the meeting on at once. A failure is recorded as an event
+(so the dashboard shows it and a restart resumes it) and retried with exponential backoff
+until it goes through.
 """
 
 from __future__ import annotations
@@ -17,19 +19,30 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 import aiosmtplib
 
-from analytics.events import Event, SessionEnded, SummaryDelivered, SummaryDeliveryFailed
-from analytics.report import render_html_document, render_markdown, to_json
+from analytics.events import (
+    ConcernDelivered,
+    ConcernDeliveryFailed,
+    ConcernRaised,
+    Event,
+    MeetingRated,
+    SessionEnded,
+    SummaryDelivered,
+    SummaryDeliveryFailed,
+)
+from analytics.outgoing import ConcernAlert, SummaryDue, alert_json, next_parcel
+from analytics.report import iso, render_html_document, render_markdown, to_json
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
 from server.config import DeliverySettings
 from server.sessions import SessionBook
 
 __all__ = [
+    "AlertChannel",
     "Channel",
     "EmailChannel",
     "OutboxChannel",
@@ -43,6 +56,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Mentormeet-Signature"
+# What a webhook body is: "summary" (a summary version) or "concern_raised" (an alert).
+EVENT_HEADER = "X-Mentormeet-Event"
 MAX_RETRY_DELAY = 3600.0
 
 
@@ -70,9 +85,24 @@ class Channel(Protocol):
     async def deliver(self, summary: Summary) -> None: ...
 
 
+@runtime_checkable
+class AlertChannel(Channel, Protocol):
+    """A channel that can also pass a concern on to the MPM at once, during the meeting."""
+
+    async def alert(self, alert: ConcernAlert) -> None: ...
+
+
+def summary_subject(summary: Summary) -> str:
+    """The email subject: the pair, and whether this is an update of a summary sent before."""
+    pair = f"{summary.mentor} & {summary.mentoree}"
+    if summary.version > 1:
+        return f"Session summary updated (version {summary.version}): {pair}"
+    return f"Session summary: {pair}"
+
+
 @dataclass(frozen=True)
 class OutboxChannel:
-    """Writes ``<session>.html``, ``.md`` and ``.json`` into a directory."""
+    """Writes ``<session>.html``, ``.md`` and ``.json``; a new version replaces them whole."""
 
     directory: Path
     name: str = "outbox"
@@ -96,7 +126,7 @@ class OutboxChannel:
 
 @dataclass(frozen=True)
 class WebhookChannel:
-    """POSTs the summary JSON, signed, with an idempotency key for at-least-once delivery."""
+    """POSTs JSON, signed, with an idempotency key per summary version and per concern."""
 
     url: str
     secret: bytes
@@ -104,11 +134,19 @@ class WebhookChannel:
     name: str = "webhook"
 
     async def deliver(self, summary: Summary) -> None:
-        body = summary_json_bytes(summary)
+        key = f"summary:{summary.session_id}:v{summary.version}"
+        await self._post("summary", key, summary_json_bytes(summary))
+
+    async def alert(self, alert: ConcernAlert) -> None:
+        body = json.dumps(alert_json(alert), ensure_ascii=False, sort_keys=True).encode()
+        await self._post("concern_raised", f"concern:{alert.session_id}:{alert.number}", body)
+
+    async def _post(self, event: str, key: str, body: bytes) -> None:
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: signature(self.secret, body),
-            "Idempotency-Key": f"summary:{summary.session_id}",
+            EVENT_HEADER: event,
+            "Idempotency-Key": key,
         }
         timeout = aiohttp.ClientTimeout(total=self.timeout_seconds)
         async with (
@@ -121,7 +159,7 @@ class WebhookChannel:
 
 @dataclass(frozen=True)
 class EmailChannel:
-    """Sends the summary as HTML with a Markdown plain-text alternative."""
+    """Sends the summary as HTML with a Markdown plain-text alternative; concerns as text."""
 
     hostname: str
     port: int
@@ -133,12 +171,29 @@ class EmailChannel:
     name: str = "email"
 
     async def deliver(self, summary: Summary) -> None:
+        message = self._message(summary_subject(summary))
+        message.set_content(render_markdown(summary))
+        message.add_alternative(render_html_document(summary), subtype="html")
+        await self._send(message)
+
+    async def alert(self, alert: ConcernAlert) -> None:
+        message = self._message(
+            f"Concern raised by {alert.name}: {alert.mentor} & {alert.mentoree}"
+        )
+        message.set_content(
+            f"{alert.name} ({alert.role}) raised a concern during the session "
+            f"{alert.session_id} at {iso(alert.at)}:\n\n{alert.text}\n"
+        )
+        await self._send(message)
+
+    def _message(self, subject: str) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = self.recipient
-        message["Subject"] = f"Session summary: {summary.mentor} & {summary.mentoree}"
-        message.set_content(render_markdown(summary))
-        message.add_alternative(render_html_document(summary), subtype="html")
+        message["Subject"] = subject
+        return message
+
+    async def _send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(
             message,
             hostname=self.hostname,
@@ -150,8 +205,12 @@ class EmailChannel:
         )
 
 
+# Events after which a session may owe the MPM something new.
+_WORK_EVENTS = (SessionEnded, ConcernRaised, MeetingRated)
+
+
 class SummaryCourier:
-    """Delivers every ended session's summary through every channel, retrying failures."""
+    """Delivers every summary version and live concern through every channel, retrying."""
 
     def __init__(
         self,
@@ -172,49 +231,67 @@ class SummaryCourier:
         """The configured channels, in order."""
         return [channel.name for channel in self._channels]
 
+    @property
+    def alert_channel_names(self) -> list[str]:
+        """The channels that pass concerns on during the meeting."""
+        return [c.name for c in self._channels if isinstance(c, AlertChannel)]
+
     async def resume(self) -> None:
         """Pick up deliveries that a previous process did not finish."""
         for state in await self._book.all():
-            if state.status == "ended":
-                self._start(state)
+            self._start(state)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: a session that just ended has a summary to deliver."""
-        if isinstance(event, SessionEnded):
+        """Book listener: an end, a concern or a rating may leave something to deliver."""
+        if isinstance(event, _WORK_EVENTS):
             self._start(state)
 
     def _start(self, state: SessionState) -> None:
         for channel in self._channels:
             key = (state.session_id, channel.name)
-            delivered = state.deliveries.get(channel.name)
-            if key in self._tasks or (delivered and delivered.delivered_at is not None):
+            if key in self._tasks or self._next(state, channel) is None:
                 continue
-            task = asyncio.create_task(self._deliver(state.session_id, channel))
+            task = asyncio.create_task(self._work(state.session_id, channel, key))
             self._tasks[key] = task
-            task.add_done_callback(lambda _, key=key: self._tasks.pop(key, None))
+            task.add_done_callback(lambda done, key=key: self._forget(key, done))
 
-    async def _deliver(self, session_id: str, channel: Channel) -> None:
+    def _forget(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+
+    @staticmethod
+    def _next(state: SessionState, channel: Channel) -> ConcernAlert | SummaryDue | None:
+        return next_parcel(state, channel.name, carries_alerts=isinstance(channel, AlertChannel))
+
+    async def _work(self, session_id: str, channel: Channel, key: tuple[str, str]) -> None:
         while True:
             state = await self._book.get(session_id)
+            parcel = self._next(state, channel)
+            if parcel is None:
+                # No await since the state was read: a fact recorded from here on starts
+                # a new worker instead of finding this one about to stop.
+                self._tasks.pop(key, None)
+                return
             previous = state.deliveries.get(channel.name)
             attempt = (previous.attempts if previous else 0) + 1
             try:
-                await channel.deliver(summarise(state, self._policy))
+                await self._send(channel, state, parcel)
             except Exception as error:  # any failure is retried; none may lose the summary
                 log.warning("delivering %s by %s failed: %s", session_id, channel.name, error)
-                failure = SummaryDeliveryFailed(
-                    at=time.time(),
-                    actor="system",
-                    channel=channel.name,
-                    attempt=attempt,
-                    error=(str(error) or type(error).__name__)[:300],
-                )
-                await self._record(session_id, failure)
+                reason = (str(error) or type(error).__name__)[:300]
+                await self._record(session_id, _failure(parcel, channel.name, attempt, reason))
                 await asyncio.sleep(retry_delay(attempt, first=self._first_retry))
                 continue
-            delivered = SummaryDelivered(at=time.time(), actor="system", channel=channel.name)
-            await self._record(session_id, delivered)
-            return
+            await self._record(session_id, _success(parcel, channel.name))
+
+    async def _send(
+        self, channel: Channel, state: SessionState, parcel: ConcernAlert | SummaryDue
+    ) -> None:
+        if isinstance(parcel, ConcernAlert):
+            assert isinstance(channel, AlertChannel)  # next_parcel only alerts such channels
+            await channel.alert(parcel)
+        else:
+            await channel.deliver(summarise(state, self._policy))
 
     async def _record(self, session_id: str, event: Event) -> None:
         async with self._book.lock(session_id):
@@ -226,6 +303,34 @@ class SummaryCourier:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _success(parcel: ConcernAlert | SummaryDue, channel: str) -> Event:
+    if isinstance(parcel, ConcernAlert):
+        return ConcernDelivered(
+            at=time.time(), actor="system", channel=channel, number=parcel.number
+        )
+    return SummaryDelivered(at=time.time(), actor="system", channel=channel, version=parcel.version)
+
+
+def _failure(parcel: ConcernAlert | SummaryDue, channel: str, attempt: int, error: str) -> Event:
+    if isinstance(parcel, ConcernAlert):
+        return ConcernDeliveryFailed(
+            at=time.time(),
+            actor="system",
+            channel=channel,
+            number=parcel.number,
+            attempt=attempt,
+            error=error,
+        )
+    return SummaryDeliveryFailed(
+        at=time.time(),
+        actor="system",
+        channel=channel,
+        version=parcel.version,
+        attempt=attempt,
+        error=error,
+    )
 
 
 def channels_from(settings: DeliverySettings) -> list[Channel]:

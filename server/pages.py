@@ -127,11 +127,18 @@ async def dashboard(request: web.Request) -> web.Response:
     return render(request, "mpm.html", {})
 
 
+def _to_summary_once_ended(request: web.Request, state: SessionState) -> None:
+    """After the end an invite link opens its holder's summary, not an empty room."""
+    if state.status == "ended":
+        raise web.HTTPFound(f"/s/{state.session_id}/summary?{request.query_string}")
+
+
 @routes.get("/s/{session_id}")
 async def lobby(request: web.Request) -> web.Response:
     found = await invited(request)
     if isinstance(found, web.Response):
         return found
+    _to_summary_once_ended(request, found[1])
     return render(request, "lobby.html", room_context(*found))
 
 
@@ -140,4 +147,5 @@ async def room(request: web.Request) -> web.Response:
     found = await invited(request)
     if isinstance(found, web.Response):
         return found
+    _to_summary_once_ended(request, found[1])
     return render(request, "room.html", room_context(*found))

@@ -75,11 +75,19 @@ class ConcernRequest(msgspec.Struct, forbid_unknown_fields=True):
     text: Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"\S")]
 
 
+class SignInRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The program manager's token, exchanged for a session cookie."""
+
+    token: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
 class RatingRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Body of ``POST /api/sessions/{id}/rating``."""
 
     score: Annotated[int, Meta(ge=1, le=5)]
     comment: Annotated[str, Meta(max_length=300)] = ""
+    # Let the partner read the rating; off unless the rater ticks it.
+    shared: bool = False
 
 
 class SessionDescription(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

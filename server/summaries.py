@@ -1,21 +1,26 @@
-"""After the meeting: the summary (JSON, Markdown, HTML page), concerns and ratings."""
+"""After the meeting: the summary (JSON, Markdown, HTML page), concerns and ratings.
+
+Whoever reads a summary reads it through :func:`analytics.disclosure.summary_for`.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from typing import Any
 
 from aiohttp import web
 
 from analytics import rules
-from analytics.events import ROLES
-from analytics.report import render_html_fragment, render_markdown, to_json
+from analytics.disclosure import Reader, summary_for
+from analytics.events import ROLES, Actor, Role
+from analytics.receipts import Receipt, receipts_for
+from analytics.report import iso, render_html_fragment, render_markdown, to_json
 from analytics.session import SessionState
 from analytics.summary import Summary, summarise
 from server.auth import require_session_access
 from server.endpoints import act, decode_body, session_or_404
 from server.errors import json_error
-from server.keys import CONFIG
+from server.keys import CONFIG, COURIER
 from server.pages import error_page, render
 from server.schemas import ConcernRequest, RatingRequest
 
@@ -24,23 +29,50 @@ __all__ = ["routes"]
 routes = web.RouteTableDef()
 
 
-async def ended_summary(request: web.Request, state: SessionState, actor: str) -> Summary:
-    """The session's summary as ``actor`` may read it, or 409 before the end.
+def _reader(actor: Actor) -> Reader:
+    if actor == "mentor" or actor == "mentoree" or actor == "mpm":
+        return actor
+    raise json_error(web.HTTPForbidden, "summaries are for the participants and the MPM")
 
-    Concerns go to the MPM: a participant sees their own, not the other's.
-    """
+
+async def ended_summary(request: web.Request, state: SessionState, actor: Actor) -> Summary:
+    """The session's summary as ``actor`` may read it, or 409 before the end."""
     if state.status != "ended":
         raise json_error(web.HTTPConflict, f"the session is {state.status}: no summary yet")
-    summary = summarise(state, request.app[CONFIG].summary)
-    if actor not in ROLES:
-        return summary
-    return replace(summary, concerns=tuple(c for c in summary.concerns if c.role == actor))
+    return summary_for(summarise(state, request.app[CONFIG].summary), _reader(actor))
 
 
-async def readable_session(request: web.Request) -> tuple[str, SessionState]:
+async def readable_session(request: web.Request) -> tuple[Actor, SessionState]:
     session_id = request.match_info["session_id"]
     actor = require_session_access(request.app[CONFIG], request, session_id, token_in_query=True)
     return actor, await session_or_404(request, session_id)
+
+
+def _receipt_json(receipt: Receipt | None) -> dict[str, Any] | None:
+    if receipt is None:
+        return None
+    return {"at": iso(receipt.at), "version": receipt.version, "status": receipt.status}
+
+
+def own_receipts(request: web.Request, state: SessionState, role: Role) -> dict[str, Any]:
+    """How far ``role``'s rating and concerns got towards the MPM, and nothing of the other's."""
+    courier = request.app[COURIER]
+    receipts = receipts_for(
+        state,
+        role,
+        summary_channels=courier.channel_names,
+        alert_channels=courier.alert_channel_names,
+    )
+    return {
+        "rating": _receipt_json(receipts.rating),
+        "concerns": [_receipt_json(receipt) for receipt in receipts.concerns],
+    }
+
+
+def _participant(actor: Actor) -> Role:
+    if actor not in ROLES:
+        raise json_error(web.HTTPForbidden, "receipts are for the participants")
+    return "mentor" if actor == "mentor" else "mentoree"
 
 
 @routes.get("/api/sessions/{session_id}/summary")
@@ -71,7 +103,7 @@ async def summary_page(request: web.Request) -> web.Response:
     """The summary as a page; participants can also rate the meeting and raise concerns."""
     actor, state = await readable_session(request)
     summary = await ended_summary(request, state, actor)
-    rating = state.ratings.get(actor) if actor in ROLES else None
+    role = actor if actor in ROLES else None
     return render(
         request,
         "summary.html",
@@ -79,13 +111,24 @@ async def summary_page(request: web.Request) -> web.Response:
             "summary": summary,
             "fragment": render_html_fragment(summary),
             "actor": actor,
-            "rating": rating,
+            "rating": state.ratings.get(role) if role else None,
+            "partner": summary.mentoree if role == "mentor" else summary.mentor,
         },
     )
 
 
+@routes.get("/api/sessions/{session_id}/receipts")
+async def receipts(request: web.Request) -> web.Response:
+    """Whether the participant's own rating and concerns reached the MPM yet."""
+    session_id = request.match_info["session_id"]
+    role = _participant(require_session_access(request.app[CONFIG], request, session_id))
+    state = await session_or_404(request, session_id)
+    return web.json_response(own_receipts(request, state, role))
+
+
 @routes.post("/api/sessions/{session_id}/concerns")
 async def raise_concern(request: web.Request) -> web.Response:
+    """Raise a concern; the answer says how far the author's own concerns got, no more."""
     session_id = request.match_info["session_id"]
     actor = require_session_access(request.app[CONFIG], request, session_id)
     body = await decode_body(request, ConcernRequest)
@@ -93,7 +136,7 @@ async def raise_concern(request: web.Request) -> web.Response:
     state = await act(
         request, session_id, lambda state, at: rules.raise_concern(state, actor, text, at)
     )
-    return web.json_response({"concerns": len(state.concerns)}, status=201)
+    return web.json_response(own_receipts(request, state, _participant(actor)), status=201)
 
 
 @routes.post("/api/sessions/{session_id}/rating")
@@ -102,9 +145,18 @@ async def rate_meeting(request: web.Request) -> web.Response:
     actor = require_session_access(request.app[CONFIG], request, session_id)
     body = await decode_body(request, RatingRequest)
     comment = body.comment.strip()
-    await act(
+    state = await act(
         request,
         session_id,
-        lambda state, at: rules.rate_meeting(state, actor, body.score, comment, at),
+        lambda state, at: rules.rate_meeting(
+            state, actor, body.score, comment, at, shared=body.shared
+        ),
     )
-    return web.json_response({"score": body.score, "comment": comment})
+    return web.json_response(
+        {
+            "score": body.score,
+            "comment": comment,
+            "shared": body.shared,
+            **own_receipts(request, state, _participant(actor)),
+        }
+    )

@@ -127,8 +127,8 @@ def concern(role: Role, text: str, at: float) -> ConcernRaised:
     return ConcernRaised(at=at, actor=role, role=role, text=text)
 
 
-def rated(role: Role, score: int, comment: str, at: float) -> MeetingRated:
-    return MeetingRated(at=at, actor=role, role=role, score=score, comment=comment)
+def rated(role: Role, score: int, comment: str, at: float, *, shared: bool = False) -> MeetingRated:
+    return MeetingRated(at=at, actor=role, role=role, score=score, comment=comment, shared=shared)
 
 
 def meeting(

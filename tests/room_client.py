@@ -81,3 +81,10 @@ async def started(client, session):
     mentoree, _ = await join(client, session, "mentoree")
     await receive_state(mentor, lambda s: s["started_at"] is not None)
     return mentor, mentoree
+
+
+async def end(client, session):
+    """Hold the session and end it from the mentor's room."""
+    mentor, mentoree = await started(client, session)
+    await mentor.send_json({"type": "end"})
+    await receive_state(mentoree, lambda s: s["status"] == "ended")

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import unused_port
 from aiosmtpd.controller import Controller
 
-from analytics.events import Person, SummaryDelivered, SummaryDeliveryFailed
+from analytics.events import ConcernDelivered, Person, SummaryDelivered, SummaryDeliveryFailed
 from analytics.report import render_html_document, render_markdown, to_json
 from analytics.summary import SummaryPolicy
 from server.config import DeliverySettings, load_config
@@ -27,8 +27,8 @@ from server.delivery import (
     retry_delay,
 )
 from server.sessions import SessionBook
-from server.store import SqliteEventStore
-from tests.events import SCHEDULED, T0, meeting, summary_of
+from server.store import SqliteEventStore, decode_event
+from tests.events import SCHEDULED, T0, concern, meeting, rated, summary_of
 from tests.utils import Recorded, delivered
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
@@ -146,7 +146,7 @@ async def test_the_webhook_is_signed_and_retried_after_a_500_until_it_is_deliver
     assert succeeded.channel == "webhook"
     assert len(webhook.received) == 2
     assert all(r.signature_valid for r in webhook.received)
-    assert {r.idempotency_key for r in webhook.received} == {"summary:s1"}
+    assert {r.idempotency_key for r in webhook.received} == {"summary:s1:v1"}
     assert {r.content_type for r in webhook.received} == {"application/json"}
     first, second = webhook.received
     assert first.body == second.body
@@ -390,6 +390,134 @@ async def test_a_channel_that_keeps_failing_does_not_hold_up_the_others(
     assert state.deliveries["down"].delivered_at is None
     assert state.deliveries["down"].last_error == "down is down"
     assert state.deliveries["down"].attempts >= 3
+
+
+@pytest.fixture
+async def steady_receiver(aiohttp_server):
+    """A webhook receiver that takes everything at once; and its URL."""
+    receiver = WebhookReceiver(WEBHOOK_SECRET, failures=0)
+    app = web.Application()
+    app.router.add_post("/hooks/summary", receiver.handle)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    return receiver, str(server.make_url("/hooks/summary"))
+
+
+def every_channel(url, controller, outbox):
+    return [
+        OutboxChannel(outbox),
+        WebhookChannel(url, WEBHOOK_SECRET),
+        EmailChannel(
+            hostname="127.0.0.1",
+            port=controller.port,
+            sender="mentormeet@example.org",
+            recipient="mpm@example.org",
+        ),
+    ]
+
+
+def delivered_version(channel, version):
+    return lambda e: (
+        isinstance(e, SummaryDelivered)
+        and (e.channel, e.version)
+        == (
+            channel,
+            version,
+        )
+    )
+
+
+async def test_a_rating_after_the_end_is_delivered_again_as_version_2_by_every_channel(
+    book, recorded, courier_for, steady_receiver, smtp_server, tmp_path
+):
+    webhook, url = steady_receiver
+    controller, mailbox = smtp_server
+    outbox = tmp_path / "outbox"
+    courier_for(book, every_channel(url, controller, outbox))
+    events = meeting(minutes=30)
+    await record(book, events)
+    for channel in ("outbox", "webhook", "email"):
+        await recorded.wait_for(delivered_version(channel, 1))
+
+    async with book.lock("s1"):
+        await book.record("s1", rated("mentoree", 4, "Useful", events[-1].at + 60))
+    for channel in ("outbox", "webhook", "email"):
+        await recorded.wait_for(delivered_version(channel, 2))
+
+    assert [r.idempotency_key for r in webhook.received] == ["summary:s1:v1", "summary:s1:v2"]
+    first, second = (json.loads(r.body) for r in webhook.received)
+    assert (first["version"], second["version"]) == (1, 2)
+    assert first["participants"]["mentoree"]["rating"] is None
+    assert second["participants"]["mentoree"]["rating"] == 4
+    subjects = [
+        email.message_from_bytes(e.original_content, policy=email.policy.default)["Subject"]
+        for e in mailbox.envelopes
+    ]
+    assert subjects == [
+        "Session summary: Ada Lovelace & Grace Hopper",
+        "Session summary updated (version 2): Ada Lovelace & Grace Hopper",
+    ]
+    in_outbox = json.loads((outbox / "s1.json").read_text())
+    assert in_outbox["version"] == 2
+    assert in_outbox["participants"]["mentoree"]["rating_comment"] == "Useful"
+    assert sorted(path.name for path in outbox.iterdir()) == ["s1.html", "s1.json", "s1.md"]
+    state = await book.get("s1")
+    assert {name: d.delivered_version for name, d in state.deliveries.items()} == {
+        "outbox": 2,
+        "webhook": 2,
+        "email": 2,
+    }
+
+
+async def test_a_concern_during_the_meeting_reaches_the_program_manager_at_once(
+    book, recorded, courier_for, steady_receiver, smtp_server, tmp_path
+):
+    webhook, url = steady_receiver
+    controller, mailbox = smtp_server
+    courier_for(book, every_channel(url, controller, tmp_path / "outbox"))
+    events = meeting(minutes=30)
+    await record(book, events[:-1])  # still under way
+    async with book.lock("s1"):
+        await book.record("s1", concern("mentoree", "He keeps checking his phone", T0 + 600))
+
+    for channel in ("webhook", "email"):
+        await recorded.wait_for(
+            lambda e, channel=channel: (
+                isinstance(e, ConcernDelivered) and (e.channel, e.number) == (channel, 1)
+            )
+        )
+
+    (received,) = webhook.received
+    assert received.signature_valid
+    assert received.idempotency_key == "concern:s1:1"
+    assert json.loads(received.body) == {
+        "event": "concern_raised",
+        "session_id": "s1",
+        "number": 1,
+        "mentor": "Ada Lovelace",
+        "mentoree": "Grace Hopper",
+        "concern": {
+            "role": "mentoree",
+            "name": "Grace Hopper",
+            "text": "He keeps checking his phone",
+            "at": "2030-05-01T14:10:00Z",
+        },
+    }
+    (envelope,) = mailbox.envelopes
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == "Concern raised by Grace Hopper: Ada Lovelace & Grace Hopper"
+    assert "He keeps checking his phone" in message.get_content()
+    # The outbox has nothing to say until the summary.
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_deliveries_and_ratings_logged_before_versions_existed_still_decode():
+    old_delivery = decode_event("summary_delivered", "system", T0, '{"channel": "outbox"}')
+    old_failure = decode_event(
+        "summary_delivery_failed", "system", T0, '{"channel": "outbox", "attempt": 1, "error": "x"}'
+    )
+    old_rating = decode_event("meeting_rated", "mentor", T0, '{"role": "mentor", "score": 3}')
+    assert (old_delivery.version, old_failure.version) == (1, 1)
+    assert old_rating.shared is False
 
 
 def test_channels_from_settings_with_everything_on(tmp_path):

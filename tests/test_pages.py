@@ -3,6 +3,7 @@ import time
 import pytest
 
 from server.tokens import InviteClaims, issue_token
+from tests.room_client import end
 
 
 def lobby_url(session, role):
@@ -194,3 +195,21 @@ async def test_the_favicon_is_served_at_both_addresses_browsers_ask(client):
         assert response.status == 200
         assert response.content_type == "image/svg+xml"
         assert b"<svg" in await response.read()
+
+
+@pytest.mark.parametrize("page", ["", "/room"])
+async def test_an_invite_link_used_after_the_end_opens_that_participants_summary(
+    client, session, page
+):
+    await end(client, session)
+
+    response = await client.get(
+        f"/s/{session.id}{page}", params={"token": session.tokens["mentoree"]}
+    )
+
+    assert response.status == 200
+    assert response.url.path == f"/s/{session.id}/summary"
+    html = await response.text()
+    assert 'data-testid="summary"' in html
+    assert 'data-actor="mentoree"' in html
+    assert 'data-testid="join"' not in html

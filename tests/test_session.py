@@ -4,7 +4,7 @@ import pytest
 
 from analytics.events import AgendaDraftItem, Person, SessionScheduled
 from analytics.session import Presence, apply, fold, start
-from tests.events import T0, ended, joined, left, scheduled
+from tests.events import T0, concern, ended, joined, left, meeting, rated, scheduled
 
 SCHEDULED = scheduled(
     mentoree=Person(name="Grace Hopper", email="grace@example.org"),
@@ -152,3 +152,17 @@ def test_fold_rejects_a_stream_that_does_not_start_with_the_schedule():
 def test_fold_rejects_an_empty_stream():
     with pytest.raises(ValueError, match="session_scheduled"):
         fold([])
+
+
+def test_the_summary_version_is_1_at_the_end_and_one_more_per_fact_after_it():
+    events = meeting(concern("mentoree", "during", T0 + 60))
+    end = events[-1].at
+
+    at_end = fold(events)
+    later = fold([*events, rated("mentor", 4, "", end + 60), concern("mentor", "after", end + 120)])
+
+    assert fold(events[:-1]).summary_version == 0
+    assert at_end.summary_version == 1
+    assert later.summary_version == 3
+    assert [(c.number, c.version) for c in later.concerns] == [(1, 1), (2, 3)]
+    assert (later.ratings["mentor"].version, later.ratings["mentor"].shared) == (2, False)

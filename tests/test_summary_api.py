@@ -2,12 +2,14 @@
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from analytics.events import ParticipantLeft
 from server.dashboard import CSV_COLUMNS
 from server.keys import BOOK
-from tests.room_client import join, receive_state, started
+from tests.room_client import end, join, started
 from tests.utils import (
     ADMIN_TOKEN,
     AGENDA_KEYS,
@@ -25,13 +27,6 @@ def recorded(app, client):
     recorded = Recorded()
     app[BOOK].add_listener(recorded.on_recorded)
     return recorded
-
-
-async def end(client, session):
-    """Hold the session and end it from the mentor's room."""
-    mentor, mentoree = await started(client, session)
-    await mentor.send_json({"type": "end"})
-    await receive_state(mentoree, lambda s: s["status"] == "ended")
 
 
 def summary_url(session, suffix=""):
@@ -137,12 +132,32 @@ async def test_the_summary_page_opens_with_the_token_in_the_query(client, sessio
 async def test_the_summary_page_for_the_program_manager_has_no_rating_form(client, session):
     await end(client, session)
 
-    response = await client.get(summary_url(session, ".html"), params={"token": ADMIN_TOKEN})
+    response = await client.get(summary_url(session, ".html"), headers=bearer(ADMIN_TOKEN))
 
     assert response.status == 200
     html = await response.text()
     assert 'data-testid="summary"' in html
     assert 'data-testid="rating-form"' not in html
+
+
+@pytest.mark.parametrize("suffix", ["", ".md", ".html"])
+async def test_the_admin_token_in_a_query_string_is_refused(client, session, suffix):
+    await end(client, session)
+
+    response = await client.get(summary_url(session, suffix), params={"token": ADMIN_TOKEN})
+
+    assert response.status == 401
+    assert "not accepted in a URL" in (await response.json())["error"]
+
+
+async def test_the_admin_token_in_a_query_string_is_refused_even_beside_a_valid_one(
+    client, session
+):
+    for path in ("/api/dashboard", f"/api/sessions/{session.id}"):
+        response = await client.get(
+            path, params={"token": ADMIN_TOKEN}, headers=bearer(ADMIN_TOKEN)
+        )
+        assert response.status == 401
 
 
 async def test_the_summary_page_needs_a_token(client, session):
@@ -166,7 +181,9 @@ async def test_a_concern_from_a_participant_is_in_the_summary_and_its_flags(clie
     response = await raise_concern(client, session, session.headers("mentoree"), "  Too short  ")
 
     assert response.status == 201
-    assert await response.json() == {"concerns": 1}
+    # The answer tells the author how far their own concern got, and counts nothing else.
+    (receipt,) = (await response.json())["concerns"]
+    assert (receipt["version"], receipt["status"]) == (2, "queued")
     summary = await get_summary(client, session, "mpm")
     (concern,) = summary["concerns"]
     assert (concern["role"], concern["name"], concern["text"]) == (
@@ -192,7 +209,12 @@ async def test_a_concern_is_read_by_the_program_manager_and_its_author_not_the_o
         (role, suffix): await (
             await client.get(summary_url(session, suffix), params={"token": token})
         ).text()
-        for role, token in (("mentor", session.tokens["mentor"]), ("mpm", ADMIN_TOKEN))
+        for role, token in (("mentor", session.tokens["mentor"]),)
+        for suffix in (".md", ".html")
+    } | {
+        ("mpm", suffix): await (
+            await client.get(summary_url(session, suffix), headers=bearer(ADMIN_TOKEN))
+        ).text()
         for suffix in (".md", ".html")
     }
 
@@ -202,8 +224,9 @@ async def test_a_concern_is_read_by_the_program_manager_and_its_author_not_the_o
     for suffix in (".md", ".html"):
         assert "Keeps checking the phone" not in pages["mentor", suffix]
         assert "Keeps checking the phone" in pages["mpm", suffix]
-    # That there is a concern is no secret: the room and the e2e test show the flag to both.
-    assert "concern_raised" in {flag["code"] for flag in mentor["flags"]}
+    # Nor that there is one: no flag, no count.
+    assert "concern_raised" not in {flag["code"] for flag in mentor["flags"]}
+    assert "concern" not in pages["mentor", ".md"].lower()
 
 
 async def test_a_concern_may_be_raised_during_the_meeting(client, session):
@@ -250,13 +273,61 @@ async def test_a_rating_after_the_end_joins_the_summary(client, session):
     response = await rate(client, session, "mentoree", {"score": 4, "comment": " Helpful "})
 
     assert response.status == 200
-    assert await response.json() == {"score": 4, "comment": "Helpful"}
-    participants = (await get_summary(client, session))["participants"]
+    answer = await response.json()
+    assert (answer["score"], answer["comment"], answer["shared"]) == (4, "Helpful", False)
+    assert (answer["rating"]["version"], answer["rating"]["status"]) == (2, "queued")
+    participants = (await get_summary(client, session, "mpm"))["participants"]
     assert (participants["mentoree"]["rating"], participants["mentoree"]["rating_comment"]) == (
         4,
         "Helpful",
     )
     assert participants["mentor"]["rating"] is None
+
+
+async def test_the_partner_reads_a_rating_only_when_its_author_shared_it(client, session):
+    await end(client, session)
+    await rate(client, session, "mentoree", {"score": 4, "comment": "Helpful", "shared": True})
+    await rate(client, session, "mentor", {"score": 2, "comment": "Unprepared"})
+
+    mentor_reads = (await get_summary(client, session, "mentor"))["participants"]
+    mentoree_reads = (await get_summary(client, session, "mentoree"))["participants"]
+    page = await (
+        await client.get(f"/s/{session.id}/summary", params={"token": session.tokens["mentoree"]})
+    ).text()
+
+    assert mentor_reads["mentoree"]["rating"] == 4
+    assert mentor_reads["mentor"]["rating"] == 2
+    assert mentoree_reads["mentor"]["rating"] is None
+    assert mentoree_reads["mentor"]["rating_comment"] is None
+    assert "Unprepared" not in page
+
+
+async def test_a_receipt_says_sent_once_the_outbox_has_the_new_version(client, session, recorded):
+    await end(client, session)
+    await rate(client, session, "mentor", {"score": 5})
+    await recorded.wait_for(lambda e: getattr(e, "version", None) == 2 and delivered("outbox")(e))
+
+    response = await client.get(
+        f"/api/sessions/{session.id}/receipts", headers=session.headers("mentor")
+    )
+
+    assert response.status == 200
+    receipts = await response.json()
+    assert (receipts["rating"]["version"], receipts["rating"]["status"]) == (2, "sent")
+    assert receipts["concerns"] == []
+
+
+async def test_receipts_are_the_participants_own(client, session, admin_headers):
+    await end(client, session)
+    await raise_concern(client, session, session.headers("mentoree"))
+
+    mentor = await client.get(
+        f"/api/sessions/{session.id}/receipts", headers=session.headers("mentor")
+    )
+    mpm = await client.get(f"/api/sessions/{session.id}/receipts", headers=admin_headers)
+
+    assert await mentor.json() == {"rating": None, "concerns": []}
+    assert mpm.status == 403
 
 
 async def test_rating_again_replaces_the_rating(client, session):
@@ -358,3 +429,62 @@ async def test_the_csv_export_has_a_header_and_a_row_per_session(client, schedul
     assert (rows[past.id]["agenda_covered"], rows[past.id]["agenda_total"]) == ("0", "2")
     assert (rows[upcoming.id]["status"], rows[upcoming.id]["ended_at"]) == ("scheduled", "")
     assert rows[upcoming.id]["mentor"] == "Ada Lovelace"
+
+
+async def test_the_csv_has_ratings_concern_counts_and_the_summary_version(
+    client, schedule, admin_headers
+):
+    session = await schedule()
+    await end(client, session)
+    await rate(client, session, "mentor", {"score": 5})
+    await raise_concern(client, session, session.headers("mentoree"))
+
+    text = await (await client.get("/api/sessions.csv", headers=admin_headers)).text()
+
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert (row["mentor_rating"], row["mentoree_rating"]) == ("5", "")
+    assert (row["concerns"], row["summary_version"]) == ("1", "3")
+
+
+def minutes_ago(minutes):
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
+
+
+async def test_the_dashboard_says_late_then_no_show_and_lists_past_newest_ended_first(
+    client, schedule, admin_headers, recorded
+):
+    late = await schedule(scheduled_start=minutes_ago(5))
+    no_show = await schedule(scheduled_start=minutes_ago(50))
+    came_and_went = await schedule(scheduled_start=minutes_ago(20))
+    mentor, _ = await join(client, came_and_went, "mentor")
+    await mentor.close()
+    await recorded.wait_for(lambda event: isinstance(event, ParticipantLeft))
+    first, second = await schedule(), await schedule()
+    await end(client, first)
+    await end(client, second)
+
+    body = await (await client.get("/api/dashboard", headers=admin_headers)).json()
+
+    assert body["live"] == []
+    states = {s["id"]: s["board_state"] for s in body["upcoming"]}
+    assert states == {late.id: "late", no_show.id: "no-show", came_and_went.id: "late"}
+    assert [s["session_id"] for s in body["past"]] == [second.id, first.id]
+
+
+async def test_a_concern_shows_on_the_live_card_and_not_in_the_participants_state(
+    client, session, admin_headers
+):
+    await started(client, session)
+    await raise_concern(client, session, session.headers("mentoree"), "He is on his phone")
+
+    board = await (await client.get("/api/dashboard", headers=admin_headers)).json()
+    state = await (
+        await client.get(f"/api/sessions/{session.id}", headers=session.headers("mentor"))
+    ).text()
+
+    (live,) = board["live"]
+    assert [(c["name"], c["text"]) for c in live["concerns"]] == [
+        ("Grace Hopper", "He is on his phone")
+    ]
+    assert "He is on his phone" not in state
+    assert "concern" not in state

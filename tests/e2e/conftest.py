@@ -140,6 +140,14 @@ def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
     browser.close()
 
 
+def sign_in(page: Page, server: RunningServer) -> None:
+    """Open the dashboard and sign in with the admin token, as the MPM does."""
+    page.goto(f"{server.base_url}/mpm")
+    page.get_by_test_id("admin-token").fill(ADMIN_TOKEN)
+    page.get_by_test_id("sign-in").click()
+    page.get_by_test_id("live-sessions").wait_for()
+
+
 def restart_server(crashed: RunningServer, log_path: Path) -> RunningServer:
     """Start a server on the port and data dir of one that died, as a supervisor would."""
     port = int(crashed.base_url.rsplit(":", 1)[1])

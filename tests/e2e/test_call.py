@@ -8,12 +8,12 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ADMIN_TOKEN, RunningServer, wait_for_remote_video
+from tests.e2e.conftest import RunningServer, sign_in, wait_for_remote_video
 
 
 def schedule_on_dashboard(page: Page, server: RunningServer) -> dict[str, str]:
     """Schedule a session the way the MPM does it and read the two invite links."""
-    page.goto(f"{server.base_url}/mpm#token={ADMIN_TOKEN}")
+    sign_in(page, server)
     page.get_by_test_id("mentor-name").fill("Ada Lovelace")
     page.get_by_test_id("mentoree-name").fill("Grace Hopper")
     page.get_by_test_id("allotted-minutes").fill("30")

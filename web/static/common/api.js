@@ -1,6 +1,7 @@
 'use strict';
 
-// JSON requests to our own API with a bearer token; errors carry the server's message.
+// JSON requests to our own API, with a bearer token (participants) or none (the signed-in
+// program manager, whose cookie goes along); errors carry the server's message.
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -9,12 +10,13 @@ export class ApiError extends Error {
   }
 }
 
-export async function apiRequest(path, token, { method = 'GET', body } = {}) {
+export async function apiRequest(path, token, { method = 'GET', body, headers = {} } = {}) {
   const response = await fetch(path, {
     method,
     headers: {
-      Authorization: `Bearer ${token}`,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });

@@ -14,23 +14,14 @@ const scheduleError = document.querySelector('#schedule-error');
 const scheduled = document.querySelector('#scheduled');
 const refreshed = document.querySelector('#refreshed');
 const exportButton = document.querySelector('#export-csv');
+const signOutButton = document.querySelector('#sign-out');
 
-const TOKEN_KEY = 'mentormeet.admin-token';
 const REFRESH_MS = 3000;
 
-// The token arrives in the URL fragment (never sent to the server, never logged) and is
-// kept for this tab only.
-function takeTokenFromUrl() {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, '', location.pathname);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-const adminToken = () => sessionStorage.getItem(TOKEN_KEY);
-const api = (path, options) => apiRequest(path, adminToken(), options);
+// Signed in by an HttpOnly cookie the server set in exchange for the token; writes repeat
+// the session's CSRF token, which only a page of this origin can read.
+let csrf = null;
+const api = (path, options = {}) => apiRequest(path, null, { ...options, headers: csrf ? { 'X-CSRF-Token': csrf } : {} });
 
 function showError(element, message) {
   element.textContent = message;
@@ -43,7 +34,15 @@ function fillList(containerId, items, render) {
 }
 
 const pairName = (s) => `${s.participants?.mentor.name ?? s.mentor} & ${s.participants?.mentoree.name ?? s.mentoree}`;
-const percent = (share) => (share === null || share === undefined ? '—' : `${Math.round(share * 100)}%`);
+const percent = (share) => (share === null || share === undefined ? '—' : `${Math.round(share * 100)} %`);
+const firstName = (name) => name.split(/\s+/)[0];
+
+// One line per person, so a figure never leaves its owner to be guessed.
+function perPerson(participants, figure) {
+  return Object.values(participants).map((p) => h('div', { title: p.name }, `${firstName(p.name)}: ${figure(p)}`));
+}
+
+const STATE_LABELS = { upcoming: 'upcoming', late: 'late: nobody in yet', 'no-show': 'no-show' };
 
 function flagBadge(flag) {
   return h('span', { className: `badge badge-${flag.severity}`, title: `Tip ${flag.tip}: ${flag.message}`, dataCode: flag.code }, flag.message);
@@ -58,43 +57,57 @@ function liveCard(s) {
     ? (s.remaining_seconds >= 0 ? `${formatDuration(s.remaining_seconds)} left` : `${formatDuration(-s.remaining_seconds)} over`)
     : 'waiting for both to join';
   const agenda = s.agenda_progress.total ? `agenda ${s.agenda_progress.covered}/${s.agenda_progress.total}` : 'no agenda';
+  const concerns = s.concerns.map((c) => h('p', { className: 'badge badge-alert live-concern', dataTestid: 'live-concern' },
+    `${c.name} raised a concern at ${formatDateTime(c.at)}: ${c.text}`));
   return h('article', { className: 'live-card', dataSessionId: s.id },
     h('h3', {}, pairName(s)),
     h('ul', { className: 'people' }, people),
     h('p', { className: 'muted' }, `${left} · ${agenda}${s.paused ? ' · paused' : ''}`),
+    concerns,
   );
 }
 
 function upcomingRow(s) {
   const copy = (role) => h('button', { type: 'button', className: 'secondary small copy-link', dataLink: s.links[role] }, role);
-  return h('tr', { dataSessionId: s.id },
+  return h('tr', { dataSessionId: s.id, dataState: s.board_state },
     h('td', {}, pairName(s)),
-    h('td', {}, formatDateTime(s.scheduled_start)),
+    h('td', {}, formatDateTime(s.scheduled_start), s.board_state === 'upcoming' ? null
+      : h('span', { className: `badge badge-${s.board_state === 'late' ? 'warning' : 'alert'} state-badge` }, STATE_LABELS[s.board_state])),
     h('td', {}, String(s.allotted_minutes)),
     h('td', {}, s.agenda_progress.sent_at ? `sent (${s.agenda_progress.total} items)` : 'not sent yet'),
     h('td', { className: 'link-buttons' }, copy('mentor'), copy('mentoree')),
   );
 }
 
-function deliveryCell(deliveries) {
-  return h('td', { className: 'deliveries' }, deliveries.map((d) => h('span', {
-    className: `delivery ${d.delivered_at ? 'delivered' : 'pending'}`,
-    title: d.delivered_at ? `delivered ${formatDateTime(d.delivered_at)}` : `${d.attempts} failed attempt(s): ${d.last_error ?? 'waiting'}`,
-    dataChannel: d.channel,
-  }, `${d.delivered_at ? '✓' : '⟳'} ${d.channel}${!d.delivered_at && d.attempts ? ` (${d.attempts} tries)` : ''}`)));
+// Per channel, the newest summary version it delivered; "⟳" while the newest is still owed.
+function deliveryCell(deliveries, version) {
+  return h('td', { className: 'deliveries' }, deliveries.map((d) => {
+    const current = d.delivered_version >= version;
+    const what = d.delivered_version ? `v${d.delivered_version}` : 'nothing yet';
+    const title = [
+      d.delivered_at ? `v${d.delivered_version} delivered ${formatDateTime(d.delivered_at)}` : 'not delivered yet',
+      current ? '' : `v${version} owed; ${d.attempts} failed attempt(s): ${d.last_error ?? 'in progress'}`,
+    ].filter(Boolean).join('; ');
+    return h('div', { className: `delivery ${current ? 'delivered' : 'pending'}`, title, dataChannel: d.channel, dataVersion: String(d.delivered_version) },
+      `${current ? '✓' : '⟳'} ${d.channel} ${what}${!current && d.attempts ? ` (${d.attempts} tries)` : ''}`);
+  }));
 }
 
+const rating = (p) => (p.rating ? `${p.rating}/5` : 'not rated');
+const concernCount = (n) => (n ? h('span', { className: 'badge badge-alert' }, `${n} concern${n === 1 ? '' : 's'}`) : '—');
+
 function pastRow(s) {
-  const cameras = Object.values(s.participants).map((p) => percent(p.camera_on_share)).join(' / ');
-  const link = `/api/sessions/${encodeURIComponent(s.session_id)}/summary.html?token=${encodeURIComponent(adminToken())}`;
+  const link = `/api/sessions/${encodeURIComponent(s.session_id)}/summary.html`;
   return h('tr', { dataSessionId: s.session_id },
     h('td', {}, pairName(s)),
     h('td', {}, formatDateTime(s.ended_at)),
     h('td', {}, `${formatDuration(s.duration_seconds)} of ${s.allotted_minutes}:00`),
-    h('td', {}, cameras),
+    h('td', { className: 'camera-cell' }, perPerson(s.participants, (p) => `camera on ${percent(p.camera_on_share)}`)),
     h('td', {}, s.agenda.total ? `${s.agenda.covered}/${s.agenda.total}` : '—'),
+    h('td', { className: 'rating-cell' }, perPerson(s.participants, rating)),
+    h('td', { className: 'concerns-cell' }, concernCount(s.concerns.length)),
     h('td', { className: 'flags-cell' }, s.flags.length ? s.flags.map(flagBadge) : h('span', { className: 'ok' }, 'all five tips')),
-    deliveryCell(s.deliveries),
+    deliveryCell(s.deliveries, s.version),
     h('td', {}, h('a', { href: link, target: '_blank', rel: 'noopener' }, 'Summary')),
   );
 }
@@ -134,7 +147,7 @@ function render(board) {
   fillList('upcoming', board.upcoming, upcomingRow);
   fillList('past', board.past, pastRow);
   fillList('pairs', board.pairs, pairCard);
-  refreshed.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  refreshed.textContent = `Updated ${formatDateTime(Date.now() / 1000)}`;
 }
 
 async function refresh() {
@@ -142,8 +155,8 @@ async function refresh() {
     render(await api('/api/dashboard'));
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      showSignIn('That token was not accepted.');
+      csrf = null;
+      showSignIn('You are signed out. Sign in again.');
       return false;
     }
     refreshed.textContent = `Could not refresh: ${error.message}`;
@@ -153,6 +166,7 @@ async function refresh() {
 
 function showSignIn(message = '') {
   dashboard.hidden = true;
+  signOutButton.hidden = true;
   signIn.hidden = false;
   showError(signInError, message);
 }
@@ -161,6 +175,7 @@ async function showDashboard() {
   if (!(await refresh())) return;
   signIn.hidden = true;
   dashboard.hidden = false;
+  signOutButton.hidden = false;
 }
 
 async function copyText(text, button, label) {
@@ -225,7 +240,7 @@ document.querySelector('#upcoming').addEventListener('click', (event) => {
 });
 
 exportButton.addEventListener('click', async () => {
-  const response = await fetch('/api/sessions.csv', { headers: { Authorization: `Bearer ${adminToken()}` } });
+  const response = await fetch('/api/sessions.csv');
   if (!response.ok) {
     refreshed.textContent = `Export failed: ${response.statusText}`;
     return;
@@ -235,13 +250,40 @@ exportButton.addEventListener('click', async () => {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 });
 
-signInForm.addEventListener('submit', (event) => {
+signInForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim());
+  try {
+    ({ csrf } = await apiRequest('/api/signin', null, { method: 'POST', body: { token: tokenInput.value.trim() } }));
+  } catch (error) {
+    showSignIn(error.status === 403 ? 'That token was not accepted.' : `Could not sign in: ${error.message}`);
+    return;
+  }
+  tokenInput.value = '';
   showDashboard();
 });
 
+signOutButton.addEventListener('click', async () => {
+  try {
+    await api('/api/signout', { method: 'POST' });
+  } catch (error) {
+    refreshed.textContent = `Could not sign out: ${error.message}`;
+    return;
+  }
+  csrf = null;
+  showSignIn('Signed out.');
+});
+
+// Another tab signed in already? The cookie says so, and the server tells this page its
+// CSRF token.
+async function resumeSignIn() {
+  try {
+    ({ csrf } = await apiRequest('/api/signin', null));
+    showDashboard();
+  } catch {
+    showSignIn();
+  }
+}
+
 scheduleForm.elements.scheduled_start.value = defaultStart();
-if (takeTokenFromUrl()) showDashboard();
-else showSignIn();
+resumeSignIn();
 setInterval(() => { if (!dashboard.hidden) refresh(); }, REFRESH_MS);

@@ -1,6 +1,7 @@
 'use strict';
 
 import { apiRequest } from '../common/api.js';
+import { receiptMessage, watchReceipt } from '../common/receipts.js';
 import { inviteToken, RoomChannel } from '../common/signalling.js';
 import { formatDuration } from '../common/time.js';
 import { AgendaPanel } from './agenda.js';
@@ -254,13 +255,15 @@ concernButton.addEventListener('click', () => concernDialog.showModal());
 concernDialog.addEventListener('close', async () => {
   const text = concernText.value.trim();
   if (concernDialog.returnValue !== 'send' || !text) return;
+  const base = `/api/sessions/${encodeURIComponent(session.id)}`;
   try {
-    await apiRequest(`/api/sessions/${encodeURIComponent(session.id)}/concerns`, inviteToken(), {
-      method: 'POST',
-      body: { text },
-    });
+    const answer = await apiRequest(`${base}/concerns`, inviteToken(), { method: 'POST', body: { text } });
     concernText.value = '';
-    showBanner('Your program manager has your message.', 'info');
+    const last = (receipts) => receipts.concerns.at(-1);
+    watchReceipt({
+      base, token: inviteToken(), pick: last, first: last(answer),
+      show: (receipt) => showBanner(receiptMessage(receipt, 'Your message'), 'info'),
+    });
   } catch (error) {
     showBanner(`Your message was not sent: ${error.message}`, 'error');
   }

@@ -1,7 +1,9 @@
 'use strict';
 
 import { apiRequest } from '../common/api.js';
+import { showLocalTimes } from '../common/time.js';
 import { inviteToken } from '../common/signalling.js';
+import { receiptMessage, watchReceipt } from '../common/receipts.js';
 
 const sessionId = document.body.dataset.sessionId;
 const ratingForm = document.querySelector('#rating-form');
@@ -11,26 +13,34 @@ const concernStatus = document.querySelector('#concern-status');
 const token = inviteToken();
 const base = `/api/sessions/${encodeURIComponent(sessionId)}`;
 
-// The downloads need the same token as this page.
+showLocalTimes();
+
+// A participant's downloads need the same invite token as this page; the program manager's
+// go by the sign-in cookie and stay plain.
 for (const link of document.querySelectorAll('#download-md, #download-json')) {
   const path = link.id === 'download-md' ? 'summary.md' : 'summary';
-  link.href = `${base}/${path}?token=${encodeURIComponent(token)}`;
+  link.href = token ? `${base}/${path}?token=${encodeURIComponent(token)}` : `${base}/${path}`;
 }
 
-async function submit(form, status, path, body, done) {
+function showIn(status, what) {
+  return (receipt) => {
+    status.textContent = receiptMessage(receipt, what);
+    status.dataset.tone = receipt.status === 'queued' ? '' : 'ok';
+    status.dataset.receipt = receipt.status;
+  };
+}
+
+async function submit(form, status, path, body) {
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
   status.textContent = 'Sending…';
   status.dataset.tone = '';
   try {
-    await apiRequest(`${base}/${path}`, token, { method: 'POST', body });
-    status.textContent = done;
-    status.dataset.tone = 'ok';
-    return true;
+    return await apiRequest(`${base}/${path}`, token, { method: 'POST', body });
   } catch (error) {
     status.textContent = `Not sent: ${error.message}`;
     status.dataset.tone = 'error';
-    return false;
+    return null;
   } finally {
     button.disabled = false;
   }
@@ -39,16 +49,23 @@ async function submit(form, status, path, body, done) {
 ratingForm?.addEventListener('submit', async (event) => {
   event.preventDefault();
   const data = new FormData(ratingForm);
-  const body = { score: Number(data.get('score')), comment: String(data.get('comment') ?? '') };
-  if (await submit(ratingForm, ratingStatus, 'rating', body, 'Thank you. Your rating is part of the summary.')) {
-    ratingForm.querySelector('button[type=submit]').textContent = 'Update rating';
-  }
+  const body = {
+    score: Number(data.get('score')),
+    comment: String(data.get('comment') ?? ''),
+    shared: data.get('shared') === 'on',
+  };
+  const answer = await submit(ratingForm, ratingStatus, 'rating', body);
+  if (!answer) return;
+  ratingForm.querySelector('button[type=submit]').textContent = 'Update rating';
+  watchReceipt({ base, token, pick: (receipts) => receipts.rating, first: answer.rating, show: showIn(ratingStatus, 'Your rating') });
 });
 
 concernForm?.addEventListener('submit', async (event) => {
   event.preventDefault();
   const text = String(new FormData(concernForm).get('text') ?? '');
-  if (await submit(concernForm, concernStatus, 'concerns', { text }, 'Sent to your program manager.')) {
-    concernForm.reset();
-  }
+  const answer = await submit(concernForm, concernStatus, 'concerns', { text });
+  if (!answer) return;
+  concernForm.reset();
+  const last = (receipts) => receipts.concerns.at(-1);
+  watchReceipt({ base, token, pick: last, first: last(answer), show: showIn(concernStatus, 'Your concern') });
 });

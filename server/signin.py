@@ -1,0 +1,78 @@
+"""The MPM signs in on the dashboard: the admin token is exchanged for a session cookie.
+
+The cookie is ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no other site's page
+sends it) and ``Secure`` when the server is reached over HTTPS. The dashboard learns the
+session's CSRF token from ``GET /api/signin``, which only a page of this origin can read,
+so every tab of a signed-in browser is signed in.
+"""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from analytics.report import iso
+from server.auth import is_admin, require_admin, signed_in
+from server.config import Config
+from server.endpoints import decode_body
+from server.errors import json_error
+from server.keys import CONFIG
+from server.mpm_session import COOKIE_NAME, MpmSession, issue_session
+from server.schemas import SignInRequest
+
+__all__ = ["SESSION_SECONDS", "routes"]
+
+routes = web.RouteTableDef()
+
+SESSION_SECONDS = 12 * 3600
+
+
+def _session_json(session: MpmSession) -> dict[str, str | None]:
+    return {"csrf": session.csrf, "expires_at": iso(session.expires_at)}
+
+
+def _over_https(config: Config) -> bool:
+    return config.base_url.startswith("https://")
+
+
+@routes.post("/api/signin")
+async def sign_in(request: web.Request) -> web.Response:
+    """Exchange the admin token (in the JSON body, never the URL) for a session cookie."""
+    config = request.app[CONFIG]
+    body = await decode_body(request, SignInRequest)
+    if not is_admin(config, body.token.strip()):
+        raise json_error(web.HTTPForbidden, "that is not the program manager's token")
+    value, session = issue_session(
+        config.secret, config.admin_token, expires_at=time.time() + SESSION_SECONDS
+    )
+    response = web.json_response(_session_json(session))
+    response.set_cookie(
+        COOKIE_NAME,
+        value,
+        max_age=SESSION_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=_over_https(config),
+    )
+    return response
+
+
+@routes.get("/api/signin")
+async def signed_in_session(request: web.Request) -> web.Response:
+    """The signed-in session's CSRF token and expiry, or 401 when not signed in."""
+    session = signed_in(request.app[CONFIG], request)
+    if session is None:
+        raise json_error(web.HTTPUnauthorized, "not signed in")
+    return web.json_response(_session_json(session))
+
+
+@routes.post("/api/signout")
+async def sign_out(request: web.Request) -> web.Response:
+    """Forget the session cookie (a signed-in write: it needs the CSRF token)."""
+    config = request.app[CONFIG]
+    require_admin(config, request)
+    response = web.json_response({"signed_out": True})
+    response.del_cookie(COOKIE_NAME, path="/", samesite="Strict", secure=_over_https(config))
+    return response

@@ -1,0 +1,37 @@
+"""What ``mentormeet serve`` tells the MPM about getting in."""
+
+from server.cli import sign_in_hint
+from server.config import load_config
+
+BASE = {"MENTORMEET_SECRET": "s", "MENTORMEET_PUBLIC_URL": "https://meet.example.org"}
+
+
+def test_an_admin_token_from_the_environment_is_never_printed(tmp_path):
+    config = load_config(data_dir=tmp_path, environ={**BASE, "MENTORMEET_ADMIN_TOKEN": "tok-123"})
+
+    hint = "\n".join(sign_in_hint(config))
+
+    assert "tok-123" not in hint
+    assert "https://meet.example.org/mpm" in hint
+    assert "MENTORMEET_ADMIN_TOKEN" in hint
+
+
+def test_a_generated_token_is_shown_once_with_where_it_is_kept(tmp_path):
+    first = load_config(data_dir=tmp_path, environ=BASE)
+    again = load_config(data_dir=tmp_path, environ=BASE)
+
+    first_hint, later_hint = "\n".join(sign_in_hint(first)), "\n".join(sign_in_hint(again))
+
+    assert first.admin_token in first_hint
+    assert str(tmp_path / "admin_token") in first_hint
+    assert again.admin_token == first.admin_token
+    assert first.admin_token not in later_hint
+    assert str(tmp_path / "admin_token") in later_hint
+
+
+def test_no_printed_url_carries_a_token(tmp_path):
+    config = load_config(data_dir=tmp_path, environ=BASE)
+
+    urls = [word for line in sign_in_hint(config) for word in line.split() if "://" in word]
+
+    assert urls == ["https://meet.example.org/mpm"]
