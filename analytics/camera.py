@@ -357,8 +357,8 @@ def _evidence(
     # deliberate or drawn-out signals: they apply at once. Single frames do not.
     if tracker.reported_off:
         return "off", at
-    if tracker.started_at is None:
-        return "unknown", at  # no uplink: no picture to judge
+    if tracker.started_at is None:  # no uplink: no picture since the last one, if any
+        return "unknown", at if tracker.last_frame_at is None else tracker.last_frame_at
     seen = tracker.last_frame_at if tracker.last_frame_at is not None else tracker.started_at
     if at - seen >= config.unseen_after_seconds:
         return "unknown", seen
@@ -459,5 +459,6 @@ def observe_uplink_closed(tracker: CameraTracker, at: float, config: CameraConfi
         pending=tracker.state,
         pending_since=at,
         reported_off=tracker.reported_off,
+        last_frame_at=tracker.last_frame_at,
     )
     return _settle(closed, at, config)

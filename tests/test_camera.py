@@ -395,10 +395,13 @@ def test_a_closed_uplink_leaves_the_camera_unknown_or_off_as_the_browser_said(de
     camera = Camera(detector)
     camera.show(face, seconds=5)
     closed = observe_uplink_closed(camera.tracker, 5.0, CONFIG)
-    assert (closed.state, closed.since, closed.started_at) == ("unknown", 5.0, None)
+    # No picture since the last frame, at 4.5 s.
+    assert (closed.state, closed.since, closed.started_at) == ("unknown", 4.5, None)
     camera.report(live=False)
     closed = observe_uplink_closed(camera.tracker, 6.0, CONFIG)
     assert (closed.state, closed.since) == ("off", 5.0)
+    never = observe_uplink_closed(CameraTracker(started_at=0.0, state="on"), 3.0, CONFIG)
+    assert (never.state, never.since) == ("unknown", 3.0)
 
 
 def test_a_frozen_picture_is_off_from_when_it_froze(detector):
