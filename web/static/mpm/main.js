@@ -44,6 +44,13 @@ function fillList(containerId, items, render) {
 
 const pairName = (s) => `${s.participants?.mentor.name ?? s.mentor} & ${s.participants?.mentoree.name ?? s.mentoree}`;
 const percent = (share) => (share === null || share === undefined ? '—' : `${Math.round(share * 100)}%`);
+const CAMERA_WORDS = { on: 'face in view', no_face: 'no face in view', off: 'camera off', unknown: 'camera not seen by the server' };
+
+// "Ada: camera on 84%, in view 80%", and how much of the time the server could not see it.
+function cameraWords(name, shares) {
+  const unseen = shares.camera_unknown_share >= 0.01 ? `, not seen ${percent(shares.camera_unknown_share)}` : '';
+  return `${name}: camera on ${percent(shares.camera_on_share)}, in view ${percent(shares.face_in_view_share)}${unseen}`;
+}
 
 function flagBadge(flag) {
   return h('span', { className: `badge badge-${flag.severity}`, title: `Tip ${flag.tip}: ${flag.message}`, dataCode: flag.code }, flag.message);
@@ -52,7 +59,7 @@ function flagBadge(flag) {
 function liveCard(s) {
   const people = Object.entries(s.participants).map(([role, p]) => h('li', { dataPresent: String(p.present) },
     h('span', { className: 'dot' }), `${p.name} (${role})`,
-    p.camera ? h('span', { className: `camera camera-${p.camera}` }, ` camera ${p.camera.replace('_', ' ')}`) : null,
+    p.camera ? h('span', { className: `camera camera-${p.camera}` }, ` ${CAMERA_WORDS[p.camera] ?? p.camera}`) : null,
   ));
   const left = s.started_at
     ? (s.remaining_seconds >= 0 ? `${formatDuration(s.remaining_seconds)} left` : `${formatDuration(-s.remaining_seconds)} over`)
@@ -85,7 +92,7 @@ function deliveryCell(deliveries) {
 }
 
 function pastRow(s) {
-  const cameras = Object.values(s.participants).map((p) => percent(p.camera_on_share)).join(' / ');
+  const cameras = Object.values(s.participants).map((p) => h('div', { className: 'camera-time' }, cameraWords(p.name, p)));
   const link = `/api/sessions/${encodeURIComponent(s.session_id)}/summary.html?token=${encodeURIComponent(adminToken())}`;
   return h('tr', { dataSessionId: s.session_id },
     h('td', {}, pairName(s)),
@@ -122,7 +129,9 @@ function pairCard(trend) {
     h('dl', { className: 'pair-stats' },
       h('dt', {}, 'Sessions held'), h('dd', {}, String(trend.sessions_held)),
       h('dt', {}, 'Time used'), h('dd', {}, percent(trend.average_time_used_share)),
-      h('dt', {}, 'Camera on'), h('dd', {}, percent(trend.average_camera_on_share)),
+      h('dt', {}, 'Camera'), h('dd', {}, Object.values(trend.cameras).length
+        ? Object.values(trend.cameras).map((c) => h('div', { className: 'camera-time' }, cameraWords(c.name, c)))
+        : '—'),
       h('dt', {}, 'Agenda covered'), h('dd', {}, percent(trend.average_agenda_coverage)),
       h('dt', {}, 'Early-end streak'), h('dd', {}, String(trend.early_end_streak)),
     ),
