@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import av
@@ -443,6 +444,29 @@ async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_unkn
     assert [e.state for e in observed] == ["on", "unknown"]
     # No picture since the last frame (a second before the uplink closed): unknown since.
     assert observed[1].since is not None and observed[1].since < observed[1].at - 0.9
+
+
+async def test_a_frozen_picture_is_off_from_when_it_froze(config, book, store, peers):
+    quick = replace(config, camera=replace(config.camera, frozen_after_seconds=1.0))
+    uplinks = UplinkPeers(quick, CameraWatch(book, quick.camera), tick_seconds=0.1)
+    camera = SyntheticCamera(camera_images.face())
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        answer = await uplinks.accept("s1", "mentor", RTCSessionDescription(**offer))
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        peers.append(await open_uplink(post, camera))
+        await eventually(lambda: _camera(book, "on"))
+        frozen_at = time.time()
+        camera.freeze()
+        await eventually(lambda: _camera(book, "off"))
+    finally:
+        await uplinks.close()
+    on, off, closed = await _observed(store)
+    assert (on.state, off.state, closed.state) == ("on", "off", "unknown")
+    # Off from the first frame that stood still, not from when that was a second long.
+    assert off.since is not None and frozen_at - 1 < off.since < off.at - 0.9
 
 
 async def _camera(book: SessionBook, state: str) -> bool:
