@@ -44,7 +44,7 @@ function fillList(containerId, items, render) {
 
 const pairName = (s) => `${s.participants?.mentor.name ?? s.mentor} & ${s.participants?.mentoree.name ?? s.mentoree}`;
 const percent = (share) => (share === null || share === undefined ? '—' : `${Math.round(share * 100)}%`);
-const CAMERA_WORDS = { on: 'face in view', no_face: 'no face in view', off: 'camera off', unknown: 'camera not seen by the server' };
+const CAMERA_WORDS = { on: 'face in view', no_face: 'no face in view', off: 'camera off', unknown: 'camera unknown to the server' };
 
 // "Ada: camera on 84%, in view 80%", and how much of the time the server could not see it.
 function cameraWords(name, shares) {
