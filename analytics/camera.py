@@ -6,9 +6,15 @@ Two pure layers:
   :func:`frame_change` and :func:`find_face`, combined by :func:`read_frame` into a
   :class:`FrameReading`;
 * :class:`CameraTracker`, a frozen dataclass that folds readings, what the browser says
-  about its track, and the passing of time into one of three states — ``on`` (a face is
-  seen), ``no_face`` (the camera shows a live picture but nobody in it) and ``off`` —
-  with hysteresis, so that a blink, a turned head or one bad frame does not flip it.
+  about its track, and the passing of time into one of four states — ``on`` (a face is
+  seen), ``no_face`` (the camera shows a live picture but nobody in it), ``off`` (the
+  browser said so, or the frames are black or frozen) and ``unknown`` (the server has no
+  picture to judge: no uplink, no frame yet, or none for a while) — with hysteresis, so
+  that a blink, a turned head or one bad frame does not flip it. Only evidence makes
+  ``off``; missing frames are no evidence of anything.
+
+Hysteresis delays the state, not what it is credited with: a new state carries ``since``,
+when the evidence for it began, and the camera record books it from there.
 
 The face detector is the one costly check, so it runs only when :func:`face_check_due`
 says so: on every analysed frame while the state may be changing, once a second while a
@@ -45,6 +51,7 @@ __all__ = [
     "observe_frame",
     "observe_report",
     "observe_time",
+    "observe_uplink_closed",
     "read_frame",
 ]
 
@@ -110,8 +117,9 @@ class CameraConfig:
     # dismiss the change quickly.
     face_interval_seconds: float = 0.9
     idle_face_interval_seconds: float = 2.0
-    # No frame for this long means the camera is off (track stopped, uplink gone).
-    off_after_seconds: float = 5.0
+    # No frame for this long and the server cannot tell what the camera shows (uplink not
+    # connected, stalled or gone): the state is ``unknown``, never ``off``.
+    unseen_after_seconds: float = 5.0
     # The camera stops being ``on`` at a check that finds no face, the check before it
     # having found none either, once no check has seen a face for this long. Black frames
     # count as checks without a face. At 2 fps with a check a second: the face is missed
@@ -310,11 +318,14 @@ def read_frame(
 class CameraTracker:
     """One participant's camera: the reported state and the evidence behind it."""
 
-    # When watching began: before the first frame, the gap in frames counts from here.
+    # When the uplink carrying the camera opened, ``None`` while there is none: before its
+    # first frame, the gap in frames counts from here.
     started_at: float | None = None
-    state: CameraState = "off"
+    state: CameraState = "unknown"
+    # When the evidence for ``state`` began (it became ``state`` later, once it had held).
+    since: float | None = None
     # What the evidence says now, and since when; becomes ``state`` once it has held.
-    pending: CameraState = "off"
+    pending: CameraState = "unknown"
     pending_since: float | None = None
     # The browser said its track is disabled, muted or ended.
     reported_off: bool = False
@@ -337,31 +348,40 @@ def face_check_due(tracker: CameraTracker, at: float, config: CameraConfig) -> b
     return at - tracker.face_checked_at >= interval
 
 
-def _evidence(tracker: CameraTracker, at: float, config: CameraConfig) -> tuple[CameraState, bool]:
-    """The state the evidence points to at ``at``, and whether it needs no hysteresis."""
+def _evidence(
+    tracker: CameraTracker, at: float, config: CameraConfig
+) -> tuple[CameraState, float | None]:
+    """The state the evidence points to at ``at`` and, for evidence that needs no
+    hysteresis, since when it has pointed there (``None``: from the frame at hand)."""
     # What the browser says and how long frames have been missing or frozen are already
     # deliberate or drawn-out signals: they apply at once. Single frames do not.
     if tracker.reported_off:
-        return "off", True
+        return "off", at
+    if tracker.started_at is None:  # no uplink: no picture since the last one, if any
+        return "unknown", at if tracker.last_frame_at is None else tracker.last_frame_at
     seen = tracker.last_frame_at if tracker.last_frame_at is not None else tracker.started_at
-    if seen is None or at - seen >= config.off_after_seconds:
-        return "off", True
+    if at - seen >= config.unseen_after_seconds:
+        return "unknown", seen
     if tracker.still_since is not None and at - tracker.still_since >= config.frozen_after_seconds:
-        return "off", True
+        return "off", tracker.still_since
+    if tracker.last_frame_at is None:
+        # A new uplink's first frame is on its way: until it comes, or the gap grows too
+        # long, the state stands, as it does between two frames.
+        return tracker.state, at
     if tracker.dark:
-        return "off", False
-    return ("on" if tracker.face else "no_face"), False
+        return "off", None
+    return ("on" if tracker.face else "no_face"), None
 
 
 def _settle(tracker: CameraTracker, at: float, config: CameraConfig) -> CameraTracker:
-    pending, immediate = _evidence(tracker, at, config)
-    since = tracker.pending_since
-    if pending != tracker.pending or since is None:
-        since = at
-    state = tracker.state
-    if pending != state and (immediate or _held(tracker, since, at, config)):
-        state = pending
-    return replace(tracker, state=state, pending=pending, pending_since=since)
+    pending, began = _evidence(tracker, at, config)
+    pending_since = tracker.pending_since
+    if pending != tracker.pending or pending_since is None:
+        pending_since = at if began is None else began
+    state, since = tracker.state, tracker.since
+    if pending != state and (began is not None or _held(tracker, pending_since, at, config)):
+        state, since = pending, pending_since
+    return replace(tracker, state=state, since=since, pending=pending, pending_since=pending_since)
 
 
 def _held(tracker: CameraTracker, since: float, at: float, config: CameraConfig) -> bool:
@@ -408,10 +428,37 @@ def observe_frame(
 def observe_report(
     tracker: CameraTracker, *, live: bool, at: float, config: CameraConfig
 ) -> CameraTracker:
-    """The tracker after the browser said whether its track is live (enabled, unmuted)."""
+    """The tracker after the browser said whether its track is live (enabled, unmuted).
+
+    A track that comes back takes back the ``off`` it caused: the camera is ``unknown``
+    until its frames have held a verdict for the hysteresis (a picture that stood still
+    while the track was off starts afresh).
+    """
+    if live and tracker.reported_off and tracker.state == "off":
+        tracker = replace(
+            tracker,
+            state="unknown",
+            since=at,
+            pending="unknown",
+            pending_since=at,
+            still_since=None,
+        )
     return _settle(replace(tracker, reported_off=not live), at, config)
 
 
 def observe_time(tracker: CameraTracker, now: float, config: CameraConfig) -> CameraTracker:
-    """The tracker at ``now``: missing frames turn it off, pending evidence takes hold."""
+    """The tracker at ``now``: missing frames make it unknown, pending evidence takes hold."""
     return _settle(tracker, now, config)
+
+
+def observe_uplink_closed(tracker: CameraTracker, at: float, config: CameraConfig) -> CameraTracker:
+    """The tracker once no uplink carries the camera: only what the browser says is left."""
+    closed = CameraTracker(
+        state=tracker.state,
+        since=tracker.since,
+        pending=tracker.state,
+        pending_since=at,
+        reported_off=tracker.reported_off,
+        last_frame_at=tracker.last_frame_at,
+    )
+    return _settle(closed, at, config)

@@ -141,9 +141,11 @@ class SessionEnded(Event):
     reason: EndReason
 
 
-# ``on``: the camera shows a face; ``no_face``: a live picture with nobody in it;
-# ``off``: disabled, black, frozen or not sending.
-CameraState = Literal["on", "no_face", "off"]
+# ``on``: the camera shows a face; ``no_face``: a live picture with nobody in it; ``off``:
+# the browser said the track is disabled, muted or ended, or the frames are black or
+# frozen; ``unknown``: the server has no picture to judge (no uplink, not connected, no
+# frame yet or for a while) or has not judged it yet.
+CameraState = Literal["on", "no_face", "off", "unknown"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,6 +171,9 @@ class CameraObserved(Event):
     type: ClassVar[str] = "camera_observed"
     role: Role
     state: CameraState
+    # When the evidence for ``state`` began: the state is settled later, once it has held,
+    # but counts from here. ``None`` (events recorded before it existed): from ``at``.
+    since: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

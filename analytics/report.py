@@ -59,7 +59,10 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
 )
 _environment.filters.update(duration=_duration, when=_when, iso=iso, percent=_percent)
-_environment.globals.update(tips=TIPS)
+# Joining always leaves a moment without a picture (the wait for the first frame); the
+# summary mentions unknown camera time from this many seconds on.
+UNKNOWN_WORTH_SAYING_SECONDS = 10.0
+_environment.globals.update(tips=TIPS, unknown_worth_saying=UNKNOWN_WORTH_SAYING_SECONDS)
 
 
 def render_html_fragment(summary: Summary) -> str:

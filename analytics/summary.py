@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from analytics.camera_time import on_seconds
+from analytics.camera_time import record_time
 from analytics.clock import elapsed_seconds, ended_early, overrun_seconds, remaining_seconds
 from analytics.events import ROLES, Event, Role
 from analytics.session import SessionState, fold
@@ -42,7 +42,10 @@ TIPS = {
 class SummaryPolicy:
     """Thresholds for flags; the defaults are documented in the README."""
 
+    # Camera flags never rest on time the server could not see the camera: for them, that
+    # time counts as if the camera had been on with a face in view.
     min_camera_on_share: float = 0.6
+    max_not_in_view_share: float = 0.4
     min_agenda_coverage: float = 0.5
     late_start_minutes: float = 5.0
     max_talk_share: float = 0.8
@@ -63,10 +66,18 @@ class Flag:
 
 @dataclass(frozen=True, kw_only=True)
 class ParticipantSummary:
+    """How one participant took part. Camera time is part of present time: ``camera_on``
+    a live picture (a face in it or not), ``face_in_view`` a face in it, ``camera_unknown``
+    no picture the server could judge; each share is of present time."""
+
     name: str
     present_seconds: float
     camera_on_seconds: float
     camera_on_share: float
+    face_in_view_seconds: float
+    face_in_view_share: float
+    camera_unknown_seconds: float
+    camera_unknown_share: float
     talk_seconds: float
     talk_share: float | None
     reconnects: int
@@ -129,17 +140,25 @@ class Summary:
     flags: tuple[Flag, ...]
 
 
+def _share(part: float, whole: float) -> float:
+    return round(min(1.0, part / whole), 3) if whole > 0 else 0.0
+
+
 def _participant(state: SessionState, role: Role, end: float) -> ParticipantSummary:
     present = state.presence[role].present_seconds(started_at=state.started_at, until=end)
-    camera_on = on_seconds(state.camera[role], started_at=state.started_at, until=end)
+    camera = record_time(state.camera[role], started_at=state.started_at, until=end)
     mine = state.talk[role].seconds_at(end)
     theirs = sum(state.talk[r].seconds_at(end) for r in ROLES if r != role)
     rating = state.ratings.get(role)
     return ParticipantSummary(
         name=state.person(role).name,
         present_seconds=round(present, 1),
-        camera_on_seconds=round(camera_on, 1),
-        camera_on_share=round(min(1.0, camera_on / present), 3) if present > 0 else 0.0,
+        camera_on_seconds=round(camera.live, 1),
+        camera_on_share=_share(camera.live, present),
+        face_in_view_seconds=round(camera.on, 1),
+        face_in_view_share=_share(camera.on, present),
+        camera_unknown_seconds=round(camera.unknown, 1),
+        camera_unknown_share=_share(camera.unknown, present),
         talk_seconds=round(mine, 1),
         talk_share=None if (share := talk_share(mine, theirs)) is None else round(share, 3),
         reconnects=max(0, state.presence[role].joins - 1),
@@ -183,18 +202,48 @@ def _minutes(seconds: float) -> str:
 def _video_flags(
     state: SessionState, participants: dict[Role, ParticipantSummary], policy: SummaryPolicy
 ) -> list[Flag]:
+    """Tip 1, from what the server saw; time it could not see counts in the participant's
+    favour (as a face in view), so that no flag ever rests on it."""
     if state.started_at is None:
         return []
-    return [
+    present = [p for p in participants.values() if p.present_seconds > 0]
+    camera_off = [
         Flag(
             code="camera_off",
             tip=1,
             severity="warning",
-            message=f"{p.name}'s camera was on {p.camera_on_share:.0%} of the time.",
+            message=_camera_off_message(p),
         )
-        for p in participants.values()
-        if p.present_seconds > 0 and p.camera_on_share < policy.min_camera_on_share
+        for p in present
+        if p.camera_on_share + p.camera_unknown_share < policy.min_camera_on_share
     ]
+    not_in_view = [
+        Flag(
+            code="not_in_view",
+            tip=1,
+            severity="info",
+            message=f"Nobody was in view of {p.name}'s camera for {share:.0%} of the time "
+            "it was on.",
+        )
+        for p in present
+        if (share := _nobody_in_view_share(p)) > policy.max_not_in_view_share
+    ]
+    return [*camera_off, *not_in_view]
+
+
+def _camera_off_message(p: ParticipantSummary) -> str:
+    message = f"{p.name}'s camera was on {p.camera_on_share:.0%} of the time"
+    if p.camera_unknown_seconds >= 60:
+        return f"{message} (the server could not see it for {_minutes(p.camera_unknown_seconds)})."
+    return f"{message}."
+
+
+def _nobody_in_view_share(p: ParticipantSummary) -> float:
+    """Share of the camera's live time with nobody in view, unknown time counted as live
+    with a face in view."""
+    maybe_live = p.camera_on_seconds + p.camera_unknown_seconds
+    nobody = p.camera_on_seconds - p.face_in_view_seconds
+    return nobody / maybe_live if maybe_live > 0 else 0.0
 
 
 def _agenda_flags(state: SessionState, agenda: AgendaSummary, policy: SummaryPolicy) -> list[Flag]:

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import fmean
 
+from analytics.events import ROLES, Role
 from analytics.summary import Flag, Summary
 
-__all__ = ["PairTrend", "pair_trends"]
+__all__ = ["PairTrend", "PersonCamera", "pair_trends"]
 
 EARLY_END_STREAK = 3
 
@@ -20,9 +21,22 @@ class PairPoint:
     session_id: str
     ended_at: float
     time_used_share: float
+    # Means of the two participants' shares.
     camera_on_share: float
+    face_in_view_share: float
+    camera_unknown_share: float
     agenda_coverage: float | None
     ended_early: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonCamera:
+    """One participant's camera over a pair's held sessions: the mean of each share."""
+
+    name: str
+    camera_on_share: float
+    face_in_view_share: float
+    camera_unknown_share: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,20 +49,25 @@ class PairTrend:
     sessions_missed: int
     average_time_used_share: float | None
     average_camera_on_share: float | None
+    average_face_in_view_share: float | None
     average_agenda_coverage: float | None
+    # Per role, once the pair has met.
+    cameras: dict[Role, PersonCamera]
     early_end_streak: int
     points: tuple[PairPoint, ...]
     flags: tuple[Flag, ...]
 
 
 def _point(summary: Summary) -> PairPoint:
-    camera = fmean(p.camera_on_share for p in summary.participants.values())
+    people = summary.participants.values()
     agenda = summary.agenda
     return PairPoint(
         session_id=summary.session_id,
         ended_at=summary.ended_at,
         time_used_share=round(summary.duration_seconds / (summary.allotted_minutes * 60), 3),
-        camera_on_share=round(camera, 3),
+        camera_on_share=round(fmean(p.camera_on_share for p in people), 3),
+        face_in_view_share=round(fmean(p.face_in_view_share for p in people), 3),
+        camera_unknown_share=round(fmean(p.camera_unknown_share for p in people), 3),
         agenda_coverage=round(agenda.covered / agenda.total, 3) if agenda.total else None,
         ended_early=summary.ended_early,
     )
@@ -57,6 +76,24 @@ def _point(summary: Summary) -> PairPoint:
 def _average(values: Iterable[float | None]) -> float | None:
     present = [value for value in values if value is not None]
     return round(fmean(present), 3) if present else None
+
+
+def _cameras(held: list[Summary]) -> dict[Role, PersonCamera]:
+    if not held:
+        return {}
+    return {
+        role: PersonCamera(
+            name=held[-1].participants[role].name,
+            camera_on_share=round(fmean(s.participants[role].camera_on_share for s in held), 3),
+            face_in_view_share=round(
+                fmean(s.participants[role].face_in_view_share for s in held), 3
+            ),
+            camera_unknown_share=round(
+                fmean(s.participants[role].camera_unknown_share for s in held), 3
+            ),
+        )
+        for role in ROLES
+    }
 
 
 def _streak(points: tuple[PairPoint, ...]) -> int:
@@ -88,7 +125,9 @@ def _trend(mentor: str, mentoree: str, summaries: list[Summary]) -> PairTrend:
         sessions_missed=missed,
         average_time_used_share=_average(p.time_used_share for p in points),
         average_camera_on_share=_average(p.camera_on_share for p in points),
+        average_face_in_view_share=_average(p.face_in_view_share for p in points),
         average_agenda_coverage=_average(p.agenda_coverage for p in points),
+        cameras=_cameras(held),
         early_end_streak=streak,
         points=points,
         flags=tuple(flags),

@@ -98,7 +98,7 @@ def make_app(config: Config) -> web.Application:
         await app[TIMEKEEPER].resume()
         await app[COURIER].resume()
         yield
-        await app[UPLINKS].close()  # first: closing an uplink may record its camera off
+        await app[UPLINKS].close()  # first: closing an uplink may record its camera state
         await app[COURIER].close()
         await app[TIMEKEEPER].close()
         await store.close()

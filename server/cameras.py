@@ -5,12 +5,17 @@ the room hub) and the passing of time go through the pure tracker in
 :mod:`analytics.camera`. Only a change of state becomes an event, ``camera_observed``;
 a report becomes ``camera_reported`` when it differs from the last one. Events are
 recorded only for a participant who is in the room of a session that has not ended.
+
+Without an open uplink the server has no picture: the camera is ``unknown``, or ``off``
+when the browser says so.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 
 from analytics.camera import (
     Box,
@@ -21,8 +26,10 @@ from analytics.camera import (
     observe_frame,
     observe_report,
     observe_time,
+    observe_uplink_closed,
 )
-from analytics.events import CameraObserved, CameraReported, CameraState, Event, Role
+from analytics.camera_time import CameraRecord
+from analytics.events import CameraObserved, CameraReported, Event, Role
 from analytics.session import SessionState
 from server.sessions import SessionBook
 
@@ -51,19 +58,16 @@ class CameraWatch:
         """An uplink opened (replacing any other): watch it, from what the record says."""
         record = (await self._book.get(session_id)).camera[role]
         # Starting from the recorded state means a replaced uplink that carries on showing
-        # the same picture records nothing new; one that shows nothing turns off.
-        self._trackers[session_id, role] = CameraTracker(
-            started_at=at,
-            state=record.state,
-            pending=record.state,
-            pending_since=at,
-            reported_off=record.report is not None and not record.report.live,
-        )
+        # the same picture records nothing new; one that shows nothing becomes unknown.
+        self._trackers[session_id, role] = replace(_from_record(record, at), started_at=at)
 
     async def stop(self, session_id: str, role: Role) -> None:
-        """The last uplink closed: nothing more is seen of this camera, so it is off."""
-        if self._trackers.pop((session_id, role), None) is not None:
-            await self._record_state(session_id, role, "off", time.time())
+        """The last uplink closed: the server has no picture any more, only reports."""
+        tracker = self._trackers.pop((session_id, role), None)
+        if tracker is not None:
+            now = time.time()
+            closed = observe_uplink_closed(tracker, now, self._config)
+            await self._record_change(session_id, role, tracker, closed, now)
 
     async def frame(self, session_id: str, role: Role, reading: FrameReading) -> None:
         """An analysed frame arrived."""
@@ -72,7 +76,7 @@ class CameraWatch:
         )
 
     async def tick(self, session_id: str, role: Role, now: float) -> None:
-        """Time passed: frames that stopped coming turn the camera off."""
+        """Time passed: frames that stopped coming leave the camera unknown."""
         await self._update(session_id, role, now, lambda t: observe_time(t, now, self._config))
 
     async def report(
@@ -89,12 +93,13 @@ class CameraWatch:
                 last is None or (last.enabled, last.muted, last.ended) != (enabled, muted, ended)
             ):
                 await self._book.record(session_id, event)
-        await self._update(
-            session_id,
-            role,
-            event.at,
-            lambda t: observe_report(t, live=event.live, at=event.at, config=self._config),
-        )
+        change = partial(observe_report, live=event.live, at=event.at, config=self._config)
+        if (session_id, role) in self._trackers:
+            await self._update(session_id, role, event.at, change)
+        else:
+            # No uplink: what the browser says is all there is to go on.
+            tracker = _from_record((await self._book.get(session_id)).camera[role], event.at)
+            await self._record_change(session_id, role, tracker, change(tracker), event.at)
 
     async def _update(
         self,
@@ -105,22 +110,37 @@ class CameraWatch:
     ) -> None:
         before = self._trackers.get((session_id, role))
         if before is None:
-            return  # no uplink: the camera is off already, and stays off until one opens
+            return  # no uplink: no frames, and missing frames are nothing new
         after = self._trackers[session_id, role] = change(before)
-        if after.state != before.state:
-            await self._record_state(session_id, role, after.state, at)
+        await self._record_change(session_id, role, before, after, at)
 
-    async def _record_state(
-        self, session_id: str, role: Role, camera: CameraState, at: float
+    async def _record_change(
+        self, session_id: str, role: Role, before: CameraTracker, after: CameraTracker, at: float
     ) -> None:
+        if after.state == before.state:
+            return
         async with self._book.lock(session_id):
             state = await self._book.get(session_id)
             # Trackers run ahead of the lock; the record may already say so (an uplink that
-            # closed after its participant left is off in the record already).
-            if self._may_record(state, role) and state.camera[role].state != camera:
-                event: Event = CameraObserved(at=at, actor="system", role=role, state=camera)
+            # closed after its participant left is out of the record already).
+            if self._may_record(state, role) and state.camera[role].state != after.state:
+                event: Event = CameraObserved(
+                    at=at, actor="system", role=role, state=after.state, since=after.since
+                )
                 await self._book.record(session_id, event)
 
     @staticmethod
     def _may_record(state: SessionState, role: Role) -> bool:
         return state.status != "ended" and state.presence[role].present
+
+
+def _from_record(record: CameraRecord, at: float) -> CameraTracker:
+    """A tracker without an uplink, in the recorded state, that knows what the browser
+    last said."""
+    return CameraTracker(
+        state=record.state,
+        since=record.since,
+        pending=record.state,
+        pending_since=at,
+        reported_off=record.report is not None and not record.report.live,
+    )

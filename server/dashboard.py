@@ -38,6 +38,10 @@ CSV_COLUMNS = [
     "ended_early",
     "mentor_camera_on_share",
     "mentoree_camera_on_share",
+    "mentor_face_in_view_share",
+    "mentoree_face_in_view_share",
+    "mentor_camera_unknown_share",
+    "mentoree_camera_unknown_share",
     "mentor_talk_share",
     "mentoree_talk_share",
     "agenda_covered",
@@ -108,8 +112,11 @@ def _csv_row(state: SessionState, summary: Summary | None) -> dict[str, Any]:
         "ended_at": iso(summary.ended_at),
         "duration_minutes": round(summary.duration_seconds / 60, 1),
         "ended_early": summary.ended_early,
-        "mentor_camera_on_share": people["mentor"].camera_on_share,
-        "mentoree_camera_on_share": people["mentoree"].camera_on_share,
+        **{
+            f"{role}_{share}": getattr(person, share)
+            for role, person in people.items()
+            for share in ("camera_on_share", "face_in_view_share", "camera_unknown_share")
+        },
         "mentor_talk_share": people["mentor"].talk_share,
         "mentoree_talk_share": people["mentoree"].talk_share,
         "agenda_covered": summary.agenda.covered,

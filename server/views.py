@@ -7,7 +7,7 @@ from typing import Any
 from analytics import camera_time
 from analytics.agenda import Agenda
 from analytics.clock import elapsed_seconds, remaining_seconds
-from analytics.events import ROLES
+from analytics.events import ROLES, Role
 from analytics.report import iso
 from analytics.session import SessionState
 
@@ -43,6 +43,23 @@ def agenda_progress(agenda: Agenda, now: float) -> dict[str, Any]:
     }
 
 
+def _camera(state: SessionState, role: Role, now: float) -> dict[str, Any]:
+    """What the server sees of ``role``'s camera: the state, for how long, and time so far."""
+    record = state.camera[role]
+    seconds = camera_time.camera_time(state, role, now)
+    return {
+        "camera": record.state,
+        # How long the state has lasted (0 when out of the room): the room says the server
+        # cannot see a camera once ``unknown`` has lasted a while.
+        "camera_state_seconds": 0.0
+        if record.since is None
+        else round(max(0.0, now - record.since), 1),
+        "camera_on_seconds": round(seconds.live, 1),
+        "face_in_view_seconds": round(seconds.on, 1),
+        "camera_unknown_seconds": round(seconds.unknown, 1),
+    }
+
+
 def live_state(state: SessionState, now: float) -> dict[str, Any]:
     """The live state of a session at ``now``, as the API and the room see it."""
     return {
@@ -68,8 +85,7 @@ def live_state(state: SessionState, now: float) -> dict[str, Any]:
                 "talk_seconds": round(state.talk[role].seconds_at(now), 1)
                 if state.started_at is not None
                 else 0.0,
-                "camera": state.camera[role].state,
-                "camera_on_seconds": round(camera_time.camera_on_seconds(state, role, now), 1),
+                **_camera(state, role, now),
             }
             for role in ROLES
         },

@@ -79,9 +79,12 @@ def left(role: Role, at: float) -> ParticipantLeft:
     return ParticipantLeft(at=at, actor=role, role=role)
 
 
-def camera(role: Role, state: CameraState, at: float) -> CameraObserved:
-    """The server seeing ``role``'s camera go to ``state`` ("on", "off", "no_face")."""
-    return CameraObserved(at=at, actor="system", role=role, state=state)
+def camera(
+    role: Role, state: CameraState, at: float, *, since: float | None = None
+) -> CameraObserved:
+    """The server seeing ``role``'s camera go to ``state`` ("on", "no_face", "off",
+    "unknown"), on evidence that began at ``since`` if given."""
+    return CameraObserved(at=at, actor="system", role=role, state=state, since=since)
 
 
 def speaks(role: Role, at: float) -> SpeakingChanged:

@@ -18,6 +18,7 @@ from analytics.camera import (
     observe_frame,
     observe_report,
     observe_time,
+    observe_uplink_closed,
     read_frame,
 )
 from tests import camera_images
@@ -54,7 +55,7 @@ class Camera:
     def __init__(self, detector, config: CameraConfig = CONFIG) -> None:
         self.detector = detector
         self.config = config
-        self.tracker = CameraTracker()
+        self.tracker = CameraTracker(started_at=0.0)  # the uplink opens at 0 s
         self.previous: np.ndarray | None = None
         self.now = 0.0
         self.index = 0
@@ -246,13 +247,14 @@ def test_while_the_state_may_change_every_frame_is_checked(detector):
     assert face_check_due(camera.tracker, 11.5, CONFIG)
 
 
-def test_a_face_turns_the_camera_on_after_the_hysteresis(detector):
+def test_a_face_turns_the_camera_on_after_the_hysteresis_counted_from_the_first_frame(detector):
     camera = Camera(detector)
-    assert camera.show(face, seconds=CONFIG.hysteresis_seconds - 0.5) == "off"
+    assert camera.show(face, seconds=CONFIG.hysteresis_seconds - 0.5) == "unknown"
     assert camera.show(face, seconds=1.5) == "on"
     (at, state), *_ = camera.states
     assert state == "on"
     assert at == pytest.approx(CONFIG.hysteresis_seconds)
+    assert camera.tracker.since == 0.0  # the evidence began with the first frame
 
 
 def test_a_picture_without_a_face_is_no_face(detector):
@@ -266,6 +268,7 @@ def test_black_frames_turn_the_camera_off(detector):
     camera.show(face, seconds=5)
     assert camera.show(black, seconds=CONFIG.hysteresis_seconds + 1) == "off"
     assert changes(camera.states) == ["on", "off"]
+    assert camera.tracker.since == 5.0
 
 
 def test_a_dropout_of_half_a_second_does_not_flip_the_state(detector):
@@ -341,11 +344,14 @@ def test_a_moving_picture_is_never_frozen(detector):
     assert changes(camera.states) == ["on"]
 
 
-def test_no_frames_for_a_while_turn_the_camera_off_at_once(detector):
+def test_no_frames_for_a_while_make_the_camera_unknown_at_once_not_off(detector):
     camera = Camera(detector)
-    camera.show(face, seconds=5)
-    assert camera.wait(CONFIG.off_after_seconds - 1) == "on"
-    assert camera.wait(1) == "off"
+    camera.show(face, seconds=5)  # the last frame at 4.5 s
+    assert camera.wait(CONFIG.unseen_after_seconds - 1) == "on"
+    assert camera.wait(1) == "unknown"
+    assert camera.tracker.since == 4.5  # no picture since the last frame
+    assert camera.show(face, seconds=CONFIG.hysteresis_seconds + 1) == "on"
+    assert changes(camera.states) == ["on", "unknown", "on"]
 
 
 def test_the_browser_saying_off_turns_it_off_at_once_and_frames_bring_it_back(detector):
@@ -354,21 +360,53 @@ def test_the_browser_saying_off_turns_it_off_at_once_and_frames_bring_it_back(de
     assert camera.report(live=False) == "off"
     # The track is disabled but frames with a face still arrive (the clone lags a frame).
     assert camera.show(face, seconds=2) == "off"
-    assert camera.report(live=True) == "off"
+    # Back on, the camera is being checked again until the frames have held a verdict.
+    assert camera.report(live=True) == "unknown"
     assert camera.show(face, seconds=CONFIG.hysteresis_seconds + 1) == "on"
-    assert changes(camera.states) == ["on", "off", "on"]
+    assert changes(camera.states) == ["on", "off", "unknown", "on"]
 
 
 def test_the_configuration_sets_the_thresholds(detector):
-    quick = CameraConfig(hysteresis_seconds=0.5, off_after_seconds=1.0)
+    quick = CameraConfig(hysteresis_seconds=0.5, unseen_after_seconds=1.0)
     camera = Camera(detector, quick)
     assert camera.show(face, seconds=1) == "on"
-    assert camera.wait(1.0) == "off"
+    assert camera.wait(1.0) == "unknown"
 
 
 def test_a_new_uplink_has_the_frame_gap_to_deliver_its_first_frame():
     started = CameraTracker(started_at=100.0, state="on", pending="on", pending_since=100.0)
-    almost = observe_time(started, 100.0 + CONFIG.off_after_seconds - 0.1, CONFIG)
+    almost = observe_time(started, 100.0 + CONFIG.unseen_after_seconds - 0.1, CONFIG)
     assert almost.state == "on"
-    assert observe_time(started, 100.0 + CONFIG.off_after_seconds, CONFIG).state == "off"
-    assert observe_time(CameraTracker(state="on"), 0.0, CONFIG).state == "off"
+    unseen = observe_time(started, 100.0 + CONFIG.unseen_after_seconds, CONFIG)
+    assert (unseen.state, unseen.since) == ("unknown", 100.0)
+
+
+def test_without_an_uplink_the_camera_is_unknown_unless_the_browser_says_off():
+    tracker = observe_time(CameraTracker(), 10.0, CONFIG)
+    assert (tracker.state, tracker.since) == ("unknown", None)
+    tracker = observe_report(tracker, live=False, at=12.0, config=CONFIG)
+    assert (tracker.state, tracker.since) == ("off", 12.0)
+    tracker = observe_report(tracker, live=True, at=20.0, config=CONFIG)
+    assert (tracker.state, tracker.since) == ("unknown", 20.0)
+    assert observe_report(tracker, live=True, at=21.0, config=CONFIG) == tracker
+
+
+def test_a_closed_uplink_leaves_the_camera_unknown_or_off_as_the_browser_said(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    closed = observe_uplink_closed(camera.tracker, 5.0, CONFIG)
+    # No picture since the last frame, at 4.5 s.
+    assert (closed.state, closed.since, closed.started_at) == ("unknown", 4.5, None)
+    camera.report(live=False)
+    closed = observe_uplink_closed(camera.tracker, 6.0, CONFIG)
+    assert (closed.state, closed.since) == ("off", 5.0)
+    never = observe_uplink_closed(CameraTracker(started_at=0.0, state="on"), 3.0, CONFIG)
+    assert (never.state, never.since) == ("unknown", 3.0)
+
+
+def test_a_frozen_picture_is_off_from_when_it_froze(detector):
+    camera = Camera(detector)
+    camera.show(face, seconds=5)
+    camera.show(frozen_face, seconds=CONFIG.frozen_after_seconds + 1)
+    assert camera.tracker.state == "off"
+    assert camera.tracker.since == camera.tracker.still_since == 5.0

@@ -127,7 +127,8 @@ async def test_acknowledged_events_survive_kill_9_and_the_session_resumes(server
                     ("speaking", role, {"role": role, "speaking": speaking}),
                 )
         for role in ("mentor", "mentoree"):
-            report = {"enabled": False, "muted": False, "ended": False}
+            # A live camera: without an uplink, one that is off would record its state too.
+            report = {"enabled": True, "muted": False, "ended": False}
             await act(
                 role,
                 {"type": "camera", **report},

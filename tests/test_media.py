@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import av
@@ -26,7 +27,7 @@ from analytics.events import (
     SessionScheduled,
 )
 from server.cameras import CameraWatch
-from server.keys import STORE, UPLINKS
+from server.keys import CONFIG, STORE, UPLINKS
 from server.media import UplinkPeers, small_gray
 from server.sessions import SessionBook
 from server.store import SqliteEventStore
@@ -112,18 +113,23 @@ async def test_the_live_state_follows_the_video_face_on_black_off(client, sessio
     mentor_ws, welcome = await join(client, session, "mentor")
     await join(client, session, "mentoree")
     assert welcome["uplink"] == {"max_fps": 2.0, "max_width": 320, "max_bitrate": 60_000}
-    assert (await camera_of(client, session, "mentor"))["camera"] == "off"
+    assert welcome["session"]["participants"]["mentor"]["camera"] == "unknown"
+    assert (await camera_of(client, session, "mentor"))["camera"] == "unknown"
 
     camera = SyntheticCamera(camera_images.face())
     peers.append(await open_uplink(poster(client, session, "mentor"), camera))
     await eventually(lambda: camera_state_is(client, session, "mentor", "on"))
-    on_seconds = (await camera_of(client, session, "mentor"))["camera_on_seconds"]
+    seen = await camera_of(client, session, "mentor")
+    on_seconds = seen["camera_on_seconds"]
+    # Counted from the first frame with a face, not from the verdict 3 s (the hysteresis)
+    # later: at the verdict, the camera has been on for those 3 s already.
+    assert seen["face_in_view_seconds"] == on_seconds >= 2.5
 
     camera.show(camera_images.black())
     await eventually(lambda: camera_state_is(client, session, "mentor", "off"))
     after = await camera_of(client, session, "mentor")
     assert after["camera_on_seconds"] > on_seconds
-    assert (await camera_of(client, session, "mentoree"))["camera"] == "off"
+    assert (await camera_of(client, session, "mentoree"))["camera"] == "unknown"
     # One event per change, not one per frame; the state reached the room too.
     assert await camera_events(client, session) == [
         ("CameraObserved", "mentor", "on"),
@@ -153,13 +159,16 @@ async def test_the_browser_turning_its_camera_off_is_believed_at_once(client, se
     await camera_in_room(ws, "mentor", "off")
     assert loop.time() - sent_at < 1.0  # no hysteresis for what the browser says
     # The face frames still arriving do not override what the browser said.
+    # Back on, the camera is checked again before the server says what it shows.
     await ws.send_json({**off, "enabled": True})
+    await camera_in_room(ws, "mentor", "unknown")
     await eventually(lambda: camera_state_is(client, session, "mentor", "on"))
     assert await camera_events(client, session) == [
         ("CameraObserved", "mentor", "on"),
         ("CameraReported", "mentor", False),
         ("CameraObserved", "mentor", "off"),
         ("CameraReported", "mentor", True),
+        ("CameraObserved", "mentor", "unknown"),
         ("CameraObserved", "mentor", "on"),
     ]
 
@@ -206,7 +215,7 @@ async def test_a_new_uplink_replaces_the_old_one(client, session, peers):
     await eventually(lambda: camera_state_is(client, session, "mentor", "on"))
 
 
-async def test_leaving_the_room_closes_the_uplink_and_turns_the_camera_off(client, session, peers):
+async def test_leaving_the_room_closes_the_uplink_and_nothing_is_seen(client, session, peers):
     ws, _ = await join(client, session, "mentor")
     uplinks = client.server.app[UPLINKS]
     peers.append(
@@ -216,7 +225,12 @@ async def test_leaving_the_room_closes_the_uplink_and_turns_the_camera_off(clien
     pc = uplinks.peer(session.id, "mentor")
     await ws.close()
     await eventually(lambda: pc.connectionState == "closed" and len(uplinks) == 0)
-    assert (await camera_of(client, session, "mentor"))["camera"] == "off"
+    mentor = await camera_of(client, session, "mentor")
+    assert (mentor["present"], mentor["camera"], mentor["camera_state_seconds"]) == (
+        False,
+        "unknown",
+        0.0,
+    )
 
 
 async def test_shutting_down_leaves_no_peers_tasks_or_threads(client, session, peers):
@@ -275,6 +289,63 @@ async def test_only_a_participant_in_the_room_may_open_an_uplink(client, session
     assert await status(session.headers("mentor")) == 409
 
 
+async def test_a_camera_the_server_never_sees_is_unknown_in_the_state_and_the_summary(
+    client, session, peers
+):
+    mentor_ws, _ = await join(client, session, "mentor")
+    mentoree_ws, _ = await join(client, session, "mentoree")
+    live = {"type": "camera", "enabled": True, "muted": False, "ended": False}
+    await mentoree_ws.send_json(live)
+    # The mentoree's uplink never gets past ICE (as Firefox's did, offering only mDNS
+    # names): the server answers, and no packet ever arrives.
+    stuck = RTCPeerConnection()
+    peers.append(stuck)
+    stuck.addTransceiver(SyntheticCamera(camera_images.face()), direction="sendonly")
+    await poster(client, session, "mentoree")(await complete_offer(stuck))
+    peers.append(
+        await open_uplink(poster(client, session, "mentor"), SyntheticCamera(camera_images.face()))
+    )
+    await eventually(lambda: camera_state_is(client, session, "mentor", "on"))
+    mentoree = await camera_of(client, session, "mentoree")
+    assert (mentoree["camera"], mentoree["camera_on_seconds"]) == ("unknown", 0.0)
+    assert mentoree["camera_unknown_seconds"] == pytest.approx(
+        mentoree["camera_state_seconds"], abs=0.2
+    )
+
+    await mentor_ws.send_json({"type": "end"})
+    while (await receive(mentor_ws, "state"))["session"]["status"] != "ended":
+        pass
+    response = await client.get(f"/api/sessions/{session.id}/summary", headers=bearer(ADMIN_TOKEN))
+    summary = await response.json()
+    mentor, mentoree = summary["participants"]["mentor"], summary["participants"]["mentoree"]
+    assert mentoree["present_seconds"] > 0
+    assert (mentoree["camera_unknown_share"], mentoree["camera_on_share"]) == (1.0, 0.0)
+    assert mentoree["face_in_view_share"] == 0.0
+    assert mentoree["camera_unknown_seconds"] == mentoree["present_seconds"]
+    assert not {"camera_off", "not_in_view"} & {flag["code"] for flag in summary["flags"]}
+    # The mentor's "on" counts from the first frame with a face, not from when hysteresis
+    # settled it: the unknown time is the wait for that frame, well under the hysteresis.
+    assert mentor["camera_unknown_seconds"] < client.server.app[CONFIG].camera.hysteresis_seconds
+    assert mentor["camera_on_seconds"] + mentor["camera_unknown_seconds"] == pytest.approx(
+        mentor["present_seconds"], abs=0.2
+    )
+
+
+async def test_without_an_uplink_only_the_browser_can_say_the_camera_is_off(client, session):
+    ws, _ = await join(client, session, "mentor")
+    report = {"type": "camera", "enabled": True, "muted": False, "ended": True}
+    await ws.send_json(report)  # no camera at all: the track ended
+    await camera_in_room(ws, "mentor", "off")
+    await ws.send_json({**report, "ended": False})
+    await camera_in_room(ws, "mentor", "unknown")
+    assert await camera_events(client, session) == [
+        ("CameraReported", "mentor", True),
+        ("CameraObserved", "mentor", "off"),
+        ("CameraReported", "mentor", True),
+        ("CameraObserved", "mentor", "unknown"),
+    ]
+
+
 async def test_a_camera_report_must_match_its_schema(client, session):
     ws, _ = await join(client, session, "mentor")
     await ws.send_json({"type": "camera", "enabled": "yes", "muted": False, "ended": False})
@@ -308,8 +379,14 @@ def test_frames_are_written_into_the_buffer_given_and_black_is_zero():
 
 
 @pytest.fixture
-async def book(tmp_path):
+async def store(tmp_path):
     store = await SqliteEventStore(tmp_path / "events.db").open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def book(store):
     book = SessionBook(store)
     await book.schedule(
         SessionScheduled(
@@ -323,8 +400,7 @@ async def book(tmp_path):
         )
     )
     await book.record("s1", ParticipantJoined(at=time.time(), actor="mentor", role="mentor"))
-    yield book
-    await store.close()
+    return book
 
 
 @pytest.fixture
@@ -336,7 +412,9 @@ async def quick_uplinks(config, book):
     await uplinks.close()
 
 
-async def test_an_uplink_that_never_connects_is_closed(quick_uplinks, peers):
+async def test_an_uplink_that_never_connects_is_closed_and_its_camera_unknown(
+    quick_uplinks, book, store, peers
+):
     pc = RTCPeerConnection()
     peers.append(pc)
     pc.addTransceiver(SyntheticCamera(camera_images.face()), direction="sendonly")
@@ -344,10 +422,12 @@ async def test_an_uplink_that_never_connects_is_closed(quick_uplinks, peers):
     await quick_uplinks.accept("s1", "mentor", RTCSessionDescription(**offer))
     assert len(quick_uplinks) == 1
     await eventually(lambda: len(quick_uplinks) == 0)
+    assert await _camera(book, "unknown")
+    assert await _observed(store) == []
 
 
-async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_off(
-    quick_uplinks, book, peers
+async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_unknown(
+    quick_uplinks, book, store, peers
 ):
     camera = SyntheticCamera(camera_images.face())
 
@@ -359,8 +439,39 @@ async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_off(
     await eventually(lambda: _camera(book, "on"))
     camera.stop()
     await eventually(lambda: len(quick_uplinks) == 0)
-    assert await _camera(book, "off")
+    assert await _camera(book, "unknown")
+    observed = await _observed(store)
+    assert [e.state for e in observed] == ["on", "unknown"]
+    # No picture since the last frame (a second before the uplink closed): unknown since.
+    assert observed[1].since is not None and observed[1].since < observed[1].at - 0.9
+
+
+async def test_a_frozen_picture_is_off_from_when_it_froze(config, book, store, peers):
+    quick = replace(config, camera=replace(config.camera, frozen_after_seconds=1.0))
+    uplinks = UplinkPeers(quick, CameraWatch(book, quick.camera), tick_seconds=0.1)
+    camera = SyntheticCamera(camera_images.face())
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        answer = await uplinks.accept("s1", "mentor", RTCSessionDescription(**offer))
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        peers.append(await open_uplink(post, camera))
+        await eventually(lambda: _camera(book, "on"))
+        frozen_at = time.time()
+        camera.freeze()
+        await eventually(lambda: _camera(book, "off"))
+    finally:
+        await uplinks.close()
+    on, off, closed = await _observed(store)
+    assert (on.state, off.state, closed.state) == ("on", "off", "unknown")
+    # Off from the first frame that stood still, not from when that was a second long.
+    assert off.since is not None and frozen_at - 1 < off.since < off.at - 0.9
 
 
 async def _camera(book: SessionBook, state: str) -> bool:
     return (await book.get("s1")).camera["mentor"].state == state
+
+
+async def _observed(store: SqliteEventStore) -> list[CameraObserved]:
+    return [e for e in await store.events("s1") if isinstance(e, CameraObserved)]

@@ -134,6 +134,37 @@ def test_markdown_names_the_pair_and_shows_flags_agenda_and_concerns():
     assert "**Grace Hopper** (2030-05-01 14:31 UTC): Mic trouble" in markdown
 
 
+def unseen_meeting():
+    """Grace's camera: no face for 15 minutes, then the server could not see it for 3."""
+    return summary_of(
+        meeting(
+            camera("mentoree", "no_face", T0 + 5 * MINUTE),
+            camera("mentoree", "on", T0 + 20 * MINUTE),
+            camera("mentoree", "unknown", T0 + 42 * MINUTE),
+        )
+    )
+
+
+def test_the_pages_say_camera_on_and_face_in_view_and_unknown_time_in_words():
+    summary = unseen_meeting()
+    markdown = render_markdown(summary)
+    html = render_html_fragment(summary)
+
+    assert "| Ada Lovelace (mentor) | 45 min 00 s | on 100%, in view 100% |" in markdown
+    assert "| Grace Hopper (mentoree) | 45 min 00 s | on 93%, in view 60% |" in markdown
+    assert '<td class="camera-time">on 93%, in view 60%</td>' in html
+    unseen = "The server could not see Grace Hopper's camera for 3 min 00 s (7% of their time"
+    assert unseen in markdown
+    assert unseen in html
+    assert "could not see Ada" not in markdown + html
+
+
+def test_a_moment_without_a_picture_on_joining_is_not_worth_a_word():
+    summary = summary_of(meeting(camera("mentor", "unknown", T0), camera("mentor", "on", T0 + 2)))
+    assert summary.participants["mentor"].camera_unknown_seconds == 2.0
+    assert "could not see" not in render_markdown(summary) + render_html_fragment(summary)
+
+
 def test_markdown_of_a_meeting_without_flags_says_so():
     markdown = render_markdown(summary_of(meeting()))
 

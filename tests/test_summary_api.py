@@ -426,6 +426,12 @@ async def test_the_csv_export_has_a_header_and_a_row_per_session(client, schedul
     assert (rows[past.id]["status"], rows[past.id]["ended_early"]) == ("ended", "True")
     assert rows[past.id]["ended_at"].endswith("Z")
     assert "ended_early" in rows[past.id]["flags"].split()
+    # Nobody opened a camera uplink: the server never saw a picture, and says nothing of it.
+    for role in ("mentor", "mentoree"):
+        assert rows[past.id][f"{role}_camera_on_share"] == "0.0"
+        assert rows[past.id][f"{role}_face_in_view_share"] == "0.0"
+        assert float(rows[past.id][f"{role}_camera_unknown_share"]) in (0.0, 1.0)
+    assert "camera_off" not in rows[past.id]["flags"].split()
     assert (rows[past.id]["agenda_covered"], rows[past.id]["agenda_total"]) == ("0", "2")
     assert (rows[upcoming.id]["status"], rows[upcoming.id]["ended_at"]) == ("scheduled", "")
     assert rows[upcoming.id]["mentor"] == "Ada Lovelace"

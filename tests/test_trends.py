@@ -98,6 +98,31 @@ def test_a_pair_has_averages_of_time_used_camera_and_agenda_coverage():
     assert trend.flags == ()
 
 
+def test_a_pair_has_camera_on_and_face_in_view_per_person():
+    plan = scheduled("a2", 2, ADA_AND_GRACE, 60)
+    start = plan.scheduled_start
+    no_face = camera("mentor", "no_face", start + 30 * MINUTE)
+    unseen = camera("mentoree", "unknown", start + 30 * MINUTE)
+    second = summary_of(meeting(no_face, unseen, scheduled=plan, start=start, minutes=60))
+    trend = only(pair_trends([held("a1", 1, 60, camera_off=30), second]))
+
+    assert [
+        (p.camera_on_share, p.face_in_view_share, p.camera_unknown_share) for p in trend.points
+    ] == [(0.75, 0.75, 0.0), (0.75, 0.5, 0.25)]
+    assert trend.average_face_in_view_share == 0.625
+    mentor, mentoree = trend.cameras["mentor"], trend.cameras["mentoree"]
+    assert (mentor.name, mentor.camera_on_share, mentor.face_in_view_share) == (
+        "Ada Lovelace",
+        1.0,
+        0.75,
+    )
+    assert (mentoree.name, mentoree.camera_on_share, mentoree.camera_unknown_share) == (
+        "Grace Hopper",
+        0.5,
+        0.25,
+    )
+
+
 def test_sessions_without_an_agenda_are_left_out_of_the_agenda_average():
     no_agenda = summary_of(
         meeting(
@@ -181,6 +206,8 @@ def test_a_pair_that_never_met_has_no_averages():
     assert trend.points == ()
     assert trend.average_time_used_share is None
     assert trend.average_camera_on_share is None
+    assert trend.average_face_in_view_share is None
+    assert trend.cameras == {}
     assert trend.average_agenda_coverage is None
     assert trend.flags[0].message == "1 scheduled session did not take place."
 

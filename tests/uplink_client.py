@@ -43,6 +43,10 @@ class SyntheticCamera(MediaStreamTrack):
         )
         self._picture = picture  # keeps id(picture) from being reused while cached
 
+    def freeze(self) -> None:
+        """From the next frame on, repeat one picture exactly, as a frozen camera does."""
+        self._frames = [self._frames[self.frames_sent % len(self._frames)]]
+
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError  # stopped: the sender stops sending

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
 from tests import camera_images
 from tests.e2e.conftest import CHROMIUM_ARGS, RunningServer, schedule
@@ -66,6 +66,12 @@ def wait_for_api(server: RunningServer, session_id: str, role: str, camera: str)
     return time.monotonic()
 
 
+def checking(indicator: Locator) -> None:
+    """The indicator says the camera is being checked (within the 3 s of hysteresis)."""
+    expect(indicator).to_have_attribute("data-state", "unknown", timeout=3_000)
+    expect(indicator).to_have_text("Checking camera…", timeout=1_000)
+
+
 def indicators(page: Page, own: str, peer: str) -> None:
     expect(page.get_by_test_id("camera-state-self")).to_have_attribute("data-state", own)
     expect(page.get_by_test_id("camera-state-peer")).to_have_attribute("data-state", peer)
@@ -80,9 +86,14 @@ def test_the_server_sees_a_face_on_one_camera_and_the_other_turned_off(
     for page, role in ((mentor, "mentor"), (mentoree, "mentoree")):
         page.goto(session["links"][role])
         page.get_by_test_id("join").click()
+        # In the room, and no verdict yet: the hysteresis holds it back 3 s past the first
+        # frame. Until then the room says so, never "Camera off".
+        page.wait_for_function("() => window.mentormeet?.session != null")
+        checking(page.get_by_test_id("camera-state-self"))
         expect(page.get_by_test_id("camera-state-self")).to_have_attribute(
             "data-state", "on", timeout=20_000
         )
+        expect(page.get_by_test_id("camera-state-self")).to_have_text("Face in view")
     assert camera_states(server, session["id"]) == {"mentor": "on", "mentoree": "on"}
     indicators(mentor, own="on", peer="on")
 
@@ -102,6 +113,9 @@ def test_the_server_sees_a_face_on_one_camera_and_the_other_turned_off(
         indicators(mentoree, own="off", peer="on")
         indicators(mentor, own="on", peer="off")
         mentoree.get_by_test_id("camera-toggle").click()
+        # Back on: checked again, on both sides, until the frames have held a verdict.
+        checking(mentoree.get_by_test_id("camera-state-self"))
+        checking(mentor.get_by_test_id("camera-state-peer"))
         wait_for_api(server, session["id"], "mentoree", "on")
         indicators(mentor, own="on", peer="on")
     mentor.screenshot(path=tmp_path / "room-camera-mentor.png")
@@ -139,6 +153,25 @@ def test_a_camera_without_a_face_in_view_is_no_face(
         "data-state", "no_face", timeout=20_000
     )
     expect(page.get_by_test_id("camera-state-self")).to_have_text("No face in view")
-    assert camera_states(server, session["id"]) == {"mentor": "no_face", "mentoree": "off"}
+    # The mentoree never came: the server has no picture of their camera, which is not "off".
+    assert camera_states(server, session["id"]) == {"mentor": "no_face", "mentoree": "unknown"}
     page.screenshot(path=tmp_path / "room-no-face.png")
+    page.close()
+
+
+def test_a_camera_the_server_cannot_see_is_said_so_with_what_to_try(
+    browser: Browser, server: RunningServer, tmp_path: Path
+) -> None:
+    session = schedule(server)
+    page = browser.new_page(viewport={"width": 1200, "height": 760})
+    # The uplink's offer never reaches the server, as when a network blocks it.
+    page.route("**/uplink", lambda route: route.abort())
+    page.goto(session["links"]["mentor"])
+    page.get_by_test_id("join").click()
+    nudge = page.get_by_test_id("camera-nudge")
+    expect(nudge).to_contain_text("The server cannot see your camera", timeout=10_000)
+    expect(nudge).to_contain_text("TURN server")
+    expect(page.get_by_test_id("camera-state-self")).to_have_text("Not seen by the server")
+    assert camera_states(server, session["id"])["mentor"] == "unknown"
+    page.screenshot(path=tmp_path / "room-camera-unseen.png")
     page.close()

@@ -43,6 +43,13 @@ function perPerson(participants, figure) {
 }
 
 const STATE_LABELS = { upcoming: 'upcoming', late: 'late: nobody in yet', 'no-show': 'no-show' };
+const CAMERA_WORDS = { on: 'face in view', no_face: 'no face in view', off: 'camera off', unknown: 'camera unknown to the server' };
+
+// "camera on 84 %, in view 80 %", and how much of the time the server could not see it.
+function cameraFigure(shares) {
+  const unseen = shares.camera_unknown_share >= 0.01 ? `, not seen ${percent(shares.camera_unknown_share)}` : '';
+  return `camera on ${percent(shares.camera_on_share)}, in view ${percent(shares.face_in_view_share)}${unseen}`;
+}
 
 function flagBadge(flag) {
   return h('span', { className: `badge badge-${flag.severity}`, title: `Tip ${flag.tip}: ${flag.message}`, dataCode: flag.code }, flag.message);
@@ -51,7 +58,7 @@ function flagBadge(flag) {
 function liveCard(s) {
   const people = Object.entries(s.participants).map(([role, p]) => h('li', { dataPresent: String(p.present) },
     h('span', { className: 'dot' }), `${p.name} (${role})`,
-    p.camera ? h('span', { className: `camera camera-${p.camera}` }, ` camera ${p.camera.replace('_', ' ')}`) : null,
+    p.camera ? h('span', { className: `camera camera-${p.camera}` }, ` ${CAMERA_WORDS[p.camera] ?? p.camera}`) : null,
   ));
   const left = s.started_at
     ? (s.remaining_seconds >= 0 ? `${formatDuration(s.remaining_seconds)} left` : `${formatDuration(-s.remaining_seconds)} over`)
@@ -102,7 +109,7 @@ function pastRow(s) {
     h('td', {}, pairName(s)),
     h('td', {}, formatDateTime(s.ended_at)),
     h('td', {}, `${formatDuration(s.duration_seconds)} of ${s.allotted_minutes}:00`),
-    h('td', { className: 'camera-cell' }, perPerson(s.participants, (p) => `camera on ${percent(p.camera_on_share)}`)),
+    h('td', { className: 'camera-cell' }, perPerson(s.participants, cameraFigure)),
     h('td', {}, s.agenda.total ? `${s.agenda.covered}/${s.agenda.total}` : '—'),
     h('td', { className: 'rating-cell' }, perPerson(s.participants, rating)),
     h('td', { className: 'concerns-cell' }, concernCount(s.concerns.length)),
@@ -135,7 +142,9 @@ function pairCard(trend) {
     h('dl', { className: 'pair-stats' },
       h('dt', {}, 'Sessions held'), h('dd', {}, String(trend.sessions_held)),
       h('dt', {}, 'Time used'), h('dd', {}, percent(trend.average_time_used_share)),
-      h('dt', {}, 'Camera on'), h('dd', {}, percent(trend.average_camera_on_share)),
+      h('dt', {}, 'Camera'), h('dd', {}, Object.values(trend.cameras).length
+        ? perPerson(trend.cameras, cameraFigure)
+        : '—'),
       h('dt', {}, 'Agenda covered'), h('dd', {}, percent(trend.average_agenda_coverage)),
       h('dt', {}, 'Early-end streak'), h('dd', {}, String(trend.early_end_streak)),
     ),

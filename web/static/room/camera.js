@@ -3,13 +3,25 @@
 // Tip 1, "don't skip video", in the room: this browser tells the server what its camera
 // track is doing and sends it a small copy of the picture (the uplink); the server says
 // what it sees of both cameras, shown as two small indicators; and a gentle nudge appears
-// when your own camera has been off, or shown no face, for a while.
+// when your own camera has been off, or shown no face, for a while, or when the server
+// cannot see it at all.
 
 import { inviteToken } from '../common/signalling.js';
 import { CameraUplink } from './uplink.js';
 
-const LABELS = { on: 'Face in view', no_face: 'No face in view', off: 'Camera off' };
+const LABELS = {
+  on: 'Face in view',
+  no_face: 'No face in view',
+  off: 'Camera off',
+  unknown: 'Checking camera…',
+};
+const UNSEEN_LABEL = 'Not seen by the server';
 const NUDGE_AFTER_MS = 15000;
+// The server gives an uplink this long to connect before it closes it: a camera still
+// unknown by then is one the server cannot see, not one it is still checking.
+const UNSEEN_AFTER_MS = 20000;
+const CANNOT_SEE = 'The server cannot see your camera. Reload the page; if that does not help, '
+  + 'your network may block WebRTC: try another network, or ask your program manager about a TURN server.';
 
 const selfState = document.querySelector('#camera-state-self');
 const peerState = document.querySelector('#camera-state-peer');
@@ -18,18 +30,32 @@ const nudgeText = document.querySelector('#camera-nudge-text');
 const nudgeDismiss = document.querySelector('#camera-nudge-dismiss');
 const cameraToggle = document.querySelector('#camera-toggle');
 
-function showState(element, state) {
-  element.dataset.state = state;
-  element.textContent = LABELS[state] ?? LABELS.off;
+// A camera as the server sees it, and since when (performance.now(), from the server's count).
+function observed(participant) {
+  return { state: participant.camera, since: performance.now() - participant.camera_state_seconds * 1000 };
+}
+
+function unseenFor(camera, ms) {
+  return camera.state === 'unknown' && performance.now() - camera.since >= ms;
+}
+
+function showState(element, camera, unseen) {
+  element.dataset.state = camera.state;
+  element.textContent = unseen ? UNSEEN_LABEL : LABELS[camera.state] ?? LABELS.unknown;
 }
 
 export function watchCamera({ channel, localStream, role, peerRole }) {
   const sessionId = document.body.dataset.sessionId;
   const track = () => localStream.getVideoTracks()[0] ?? null;
   let uplink = null;
-  let own = { state: 'off', since: performance.now(), dismissed: false };
+  let uplinkFailed = false;
+  let own = { state: 'unknown', since: performance.now(), dismissed: false };
+  let peer = { state: 'unknown', since: performance.now() };
   let live = false;
   let peerName = '';
+
+  // The uplink may know before the server that it failed (ICE failed, offer refused).
+  const ownUnseen = () => own.state === 'unknown' && (uplinkFailed || unseenFor(own, UNSEEN_AFTER_MS));
 
   function report() {
     const video = track();
@@ -47,28 +73,34 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
     report();
   }
 
-  function renderNudge() {
-    const waiting = performance.now() - own.since;
-    const show = live && own.state !== 'on' && !own.dismissed && waiting >= NUDGE_AFTER_MS;
-    if (show) {
-      nudge.dataset.state = own.state;
-      nudgeText.textContent = own.state === 'off'
-        ? `Your camera is off. Mentoring works better when ${peerName} can see you.`
-        : 'We cannot see your face. Are you in front of the camera, with some light on you?';
+  function nudgeMessage() {
+    const waited = performance.now() - own.since >= NUDGE_AFTER_MS;
+    if (ownUnseen()) return CANNOT_SEE;
+    if (own.state === 'off' && waited) return `Your camera is off. Mentoring works better when ${peerName} can see you.`;
+    if (own.state === 'no_face' && waited) return 'We cannot see your face. Are you in front of the camera, with some light on you?';
+    return null;
+  }
+
+  function renderCameras() {
+    showState(selfState, own, ownUnseen());
+    showState(peerState, peer, unseenFor(peer, UNSEEN_AFTER_MS));
+    const text = live && !own.dismissed ? nudgeMessage() : null;
+    if (text) {
+      nudge.dataset.state = ownUnseen() ? 'unseen' : own.state;
+      nudgeText.textContent = text;
     }
-    nudge.hidden = !show;
+    nudge.hidden = !text;
   }
 
   function render(session) {
-    const mine = session.participants[role].camera;
-    if (mine !== own.state) own = { state: mine, since: performance.now(), dismissed: false };
-    showState(selfState, mine);
-    showState(peerState, session.participants[peerRole].camera);
+    const mine = observed(session.participants[role]);
+    own = { ...mine, dismissed: mine.state === own.state && own.dismissed };
+    peer = observed(session.participants[peerRole]);
     // Nobody there, nothing to say about their camera.
     peerState.hidden = !session.participants[peerRole].present;
     peerName = session.participants[peerRole].name;
     live = session.status === 'live';
-    renderNudge();
+    renderCameras();
     if (session.status === 'ended') {
       uplink?.close();
       uplink = null;
@@ -90,6 +122,11 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
       maxWidth: detail.uplink.max_width,
       maxBitrate: detail.uplink.max_bitrate,
     });
+    uplinkFailed = false;
+    uplink.addEventListener('state', ({ detail: state }) => {
+      uplinkFailed = state === 'failed';
+      renderCameras();
+    });
     uplink.start(video);
   });
   channel.addEventListener('state', ({ detail }) => render(detail.session));
@@ -102,9 +139,9 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
   for (const type of ['mute', 'unmute', 'ended']) video?.addEventListener(type, cameraChanged);
   nudgeDismiss.addEventListener('click', () => {
     own.dismissed = true;
-    renderNudge();
+    renderCameras();
   });
-  setInterval(renderNudge, 1000);
+  setInterval(renderCameras, 1000);
   window.addEventListener('pagehide', () => uplink?.close());
 
   return { get uplink() { return uplink; } };

@@ -56,7 +56,9 @@ export class CameraUplink extends EventTarget {
       this.#attempt = 0;
     } catch (error) {
       console.warn('camera uplink failed', error);
-      if (pc === this.#pc && !error.final) this.#retryLater();
+      if (pc !== this.#pc) return;
+      this.dispatchEvent(new CustomEvent('state', { detail: 'failed' }));
+      if (!error.final) this.#retryLater();
     }
   }
 
