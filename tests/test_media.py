@@ -4,10 +4,12 @@ the running app, and the live state follows what the video shows."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -364,3 +366,69 @@ async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_off(
 
 async def _camera(book: SessionBook, state: str) -> bool:
     return (await book.get("s1")).camera["mentor"].state == state
+
+
+def hide_addresses(sdp: str) -> str:
+    """``sdp`` as a browser that hides its addresses offers it: every host candidate under
+    an mDNS name that nobody answers for, and end-of-candidates (as Firefox does)."""
+    names: dict[str, str] = {}
+    lines = []
+    for line in sdp.splitlines():
+        if line.startswith("a=candidate:") and " typ host" in line:
+            fields = line.split(" ")
+            fields[4] = names.setdefault(fields[4], f"{uuid.uuid4()}.local")
+            line = " ".join(fields)
+        lines.append(line)
+    assert "a=end-of-candidates" in lines and names
+    return "\r\n".join(lines) + "\r\n"
+
+
+def answered_hosts(answer: str) -> set[str]:
+    return {line.split(" ")[4] for line in answer.splitlines() if line.startswith("a=candidate:")}
+
+
+@pytest.mark.parametrize("addresses", [("127.0.0.1",), None], ids=["loopback", "every-interface"])
+async def test_an_offer_with_only_hidden_addresses_connects_through_the_browsers_checks(
+    config, book, peers, addresses
+):
+    uplinks = UplinkPeers(
+        dataclasses.replace(config, uplink_addresses=addresses), CameraWatch(book, config.camera)
+    )
+    answers: list[str] = []
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        hidden = RTCSessionDescription(sdp=hide_addresses(offer["sdp"]), type=offer["type"])
+        answer = await uplinks.accept("s1", "mentor", hidden)
+        answers.append(answer.sdp)
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        peers.append(await open_uplink(post, SyntheticCamera(camera_images.face())))
+        await eventually(lambda: _camera(book, "on"))
+    finally:
+        await uplinks.close()
+    if addresses is not None:
+        assert answered_hosts(answers[0]) == set(addresses)
+
+
+async def test_the_uplink_offers_and_binds_only_its_addresses(config, book, peers):
+    limited = dataclasses.replace(config, uplink_addresses=("127.0.0.1",))
+    uplinks = UplinkPeers(limited, CameraWatch(book, config.camera))
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        answer = await uplinks.accept("s1", "mentor", RTCSessionDescription(**offer))
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        client = await open_uplink(post, SyntheticCamera(camera_images.face()))
+        peers.append(client)
+        await eventually(lambda: _camera(book, "on"))
+        server = uplinks.peer("s1", "mentor")
+        assert answered_hosts(server.localDescription.sdp) == {"127.0.0.1"}
+        # Every socket the server's peer bound is one of its candidates.
+        gatherer = server.getTransceivers()[0].receiver.transport.transport.iceGatherer
+        assert {c.ip for c in gatherer.getLocalCandidates()} == {"127.0.0.1"}
+        # The client, in the same process, still gathers on its own interfaces.
+        assert "127.0.0.1" not in answered_hosts(client.localDescription.sdp)
+    finally:
+        await uplinks.close()
