@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,10 +71,14 @@ class RunningServer:
             return json.load(response)
 
 
-def start_server(data_dir: Path, log_path: Path, port: int | None = None) -> RunningServer:
-    """Start the server and wait until it answers; fail with its log if it does not."""
+def start_server(
+    data_dir: Path, log_path: Path, port: int | None = None, environ: Mapping[str, str] = {}
+) -> RunningServer:
+    """Start the server and wait until it answers; fail with its log if it does not.
+
+    ``environ`` adds to the server's environment."""
     port = port or free_port()
-    environ = {**os.environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN}
+    environ = {**os.environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN, **environ}
     with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir", data_dir],
