@@ -12,7 +12,9 @@ throttled at the sender (about 2 fps, about 320x240). For each uplink the server
   frames.
 
 aiortc does not trickle ICE (aioice#4): the browser sends its offer once gathering is
-complete and gets a complete answer back, so one HTTP request sets an uplink up.
+complete and gets a complete answer back, so one HTTP request sets an uplink up. The
+uplink binds only the configured addresses, and connects browsers that hide theirs behind
+mDNS names (Firefox): see :mod:`server.ice`.
 """
 
 from __future__ import annotations
