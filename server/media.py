@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import threading
 import time
@@ -139,6 +140,15 @@ class UplinkPeers:
             for server in config.ice_servers
         ]
         self._addresses = config.uplink_addresses
+        loopback_only = self._addresses is not None and all(
+            ipaddress.ip_address(a).is_loopback for a in self._addresses
+        )
+        self._loopback_hint = (
+            " (Firefox does not use loopback: give MENTORMEET_UPLINK_ADDRESSES another"
+            " address of this machine)"
+            if loopback_only
+            else ""
+        )
         self._watch = watch
         self._connect_timeout = connect_timeout
         self._idle_timeout = idle_timeout
@@ -362,7 +372,7 @@ class UplinkPeers:
         if state in ("failed", "closed"):
             return f"the connection {state}"
         if state != "connected" and now - uplink.opened_at > self._connect_timeout:
-            return "it did not connect"
+            return "it did not connect" + self._loopback_hint
         if silent_for > self._idle_timeout:
             return f"no frame for {silent_for:.0f} s"
         return None

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aioice.ice
 import av
 import numpy as np
 import pytest
@@ -338,7 +339,8 @@ async def quick_uplinks(config, book):
     await uplinks.close()
 
 
-async def test_an_uplink_that_never_connects_is_closed(quick_uplinks, peers):
+async def test_an_uplink_that_never_connects_is_closed(quick_uplinks, peers, caplog):
+    caplog.set_level(logging.INFO, "server.media")
     pc = RTCPeerConnection()
     peers.append(pc)
     pc.addTransceiver(SyntheticCamera(camera_images.face()), direction="sendonly")
@@ -346,6 +348,8 @@ async def test_an_uplink_that_never_connects_is_closed(quick_uplinks, peers):
     await quick_uplinks.accept("s1", "mentor", RTCSessionDescription(**offer))
     assert len(quick_uplinks) == 1
     await eventually(lambda: len(quick_uplinks) == 0)
+    # The server listens on loopback only, and so does the uplink: the log says what to do.
+    assert "it did not connect (Firefox does not use loopback" in caplog.text
 
 
 async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_off(
@@ -368,10 +372,11 @@ async def _camera(book: SessionBook, state: str) -> bool:
     return (await book.get("s1")).camera["mentor"].state == state
 
 
-def hide_addresses(sdp: str) -> str:
+def hide_addresses(sdp: str, names: dict[str, str] | None = None) -> str:
     """``sdp`` as a browser that hides its addresses offers it: every host candidate under
-    an mDNS name that nobody answers for, and end-of-candidates (as Firefox does)."""
-    names: dict[str, str] = {}
+    an mDNS name, and end-of-candidates (as Firefox does). ``names`` collects the names
+    given to each address; nobody answers for them unless the caller publishes them."""
+    names = {} if names is None else names
     lines = []
     for line in sdp.splitlines():
         if line.startswith("a=candidate:") and " typ host" in line:
@@ -432,3 +437,31 @@ async def test_the_uplink_offers_and_binds_only_its_addresses(config, book, peer
         assert "127.0.0.1" not in answered_hosts(client.localDescription.sdp)
     finally:
         await uplinks.close()
+
+
+async def test_hidden_addresses_are_resolved_when_the_uplink_may_use_every_interface(
+    config, book, peers
+):
+    uplinks = UplinkPeers(
+        dataclasses.replace(config, uplink_addresses=None), CameraWatch(book, config.camera)
+    )
+    names: dict[str, str] = {}
+    # The browser's side of mDNS: it answers for its names once it has sent its offer.
+    browser = object()
+    responder = await aioice.ice.get_or_create_mdns_protocol(browser)
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        hidden = RTCSessionDescription(sdp=hide_addresses(offer["sdp"], names), type="offer")
+        for address, name in names.items():
+            await responder.publish(name, address)
+        answer = await uplinks.accept("s1", "mentor", hidden)
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        peers.append(await open_uplink(post, SyntheticCamera(camera_images.face())))
+        await eventually(lambda: _camera(book, "on"))
+        ice = uplinks.peer("s1", "mentor").getTransceivers()[0].receiver.transport.transport
+        await eventually(lambda: {c.ip for c in ice.getRemoteCandidates()} & {*names.values()})
+    finally:
+        await uplinks.close()
+        await aioice.ice.unref_mdns_protocol(browser)
