@@ -22,6 +22,9 @@ checks, learning its address from them as a peer-reflexive candidate (RFC 8445 s
 :func:`resolve_hidden` may still resolve the names once the browser has the answer, so
 that the server checks towards the browser too; aioice then turns the peer-reflexive
 candidate into the host candidate it was.
+
+Firefox neither checks towards a loopback address nor answers a check from one with its
+own, so it needs an uplink address other than loopback, even on the server's machine.
 """
 
 from __future__ import annotations
