@@ -6,6 +6,7 @@ tests; in CI (``CI=true``) a missing browser is a failure, never a skip.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -115,15 +116,23 @@ def schedule(server: RunningServer, *, allotted_minutes: int = 30, agenda: list[
     )
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
-    running = start_server(tmp_path / "data", tmp_path / "server.log")
+@contextlib.contextmanager
+def served(tmp_path: Path, environ: Mapping[str, str] = {}) -> Iterator[RunningServer]:
+    """A server for one test, with its data and ``server.log`` in ``tmp_path``; it must
+    shut down cleanly at the end."""
+    running = start_server(tmp_path / "data", tmp_path / "server.log", environ=environ)
     yield running
     running.process.terminate()
     try:
         assert running.process.wait(timeout=10) == 0, "server did not shut down cleanly"
     finally:
         running.process.kill()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    with served(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
