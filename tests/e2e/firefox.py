@@ -3,7 +3,9 @@
 A small synchronous client, enough for an end-to-end test: open a page, run a script in
 it, wait for a condition, click like a user, take a screenshot, and collect the page's
 errors. Its WebSocket (aiohttp's client) lives on an event loop in a thread of its own,
-because sync Playwright holds the test thread's loop.
+because sync Playwright holds the test thread's loop. (Playwright's own BiDi driver for
+Firefox, 1.65, needs commands ESR 153 does not have, such as
+``emulation.setMediaFeaturesOverride``.)
 
 Firefox runs with its default WebRTC settings; the profile only gives it a fake camera
 and microphone and lets pages use them without asking.
@@ -66,15 +68,12 @@ def firefox_executable() -> str:
 class Firefox:
     """One headless Firefox with one tab, driven over WebDriver BiDi."""
 
-    def __init__(
-        self, executable: str, *, prefs: dict[str, Any] | None = None, start_timeout: float = 30.0
-    ) -> None:
+    def __init__(self, executable: str, *, start_timeout: float = 30.0) -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="mentormeet-firefox-")
-        prefs = "".join(
-            f"user_pref({_js(name)}, {_js(value)});\n"
-            for name, value in {**PREFS, **(prefs or {})}.items()
+        user_js = "".join(
+            f"user_pref({_js(name)}, {_js(value)});\n" for name, value in PREFS.items()
         )
-        Path(self._profile.name, "user.js").write_text(prefs)
+        Path(self._profile.name, "user.js").write_text(user_js)
         self.process = subprocess.Popen(
             [executable, *FLAGS, "--profile", self._profile.name],
             stdin=subprocess.DEVNULL,
@@ -108,6 +107,7 @@ class Firefox:
         found = threading.Event()
 
         def read() -> None:
+            # Read to the end, so that Firefox never blocks on a full pipe.
             for line in self.process.stderr:  # type: ignore[union-attr]
                 lines.append(line)
                 if LISTENING in line:
