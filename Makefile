@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: run test lint audit format bench chromium clean
+.PHONY: run test lint audit format bench browsers clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || $(MAKE) --no-print-directory system-python
@@ -30,11 +30,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/mentormeet serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-# The end-to-end tests drive Debian's Chromium; as root we install it when it is missing.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
-	  else echo "chromium is missing: end-to-end tests will be skipped (sudo apt-get install chromium)"; fi; }
+# The end-to-end tests drive Debian's Chromium and Firefox ESR; as root we install them when
+# they are missing.
+BROWSERS := chromium firefox-esr
+browsers:
+	@missing=$$(for b in $(BROWSERS); do command -v $$b >/dev/null 2>&1 || printf '%s ' $$b; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
+	  else echo "missing $$missing: their end-to-end tests will be skipped (sudo apt-get install $$missing)"; fi; fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -49,7 +52,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint audit chromium
+test: lint audit browsers
 	$(BIN)/python -m pytest
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one

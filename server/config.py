@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import math
 import os
 import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,8 @@ class Config:
     secret: bytes
     public_url: str | None = None
     ice_servers: tuple[Mapping[str, Any], ...] = ()
+    # The addresses the camera uplink offers and binds; None: every interface but loopback.
+    uplink_addresses: tuple[str, ...] | None = None
     # Invite links stay valid this long after the scheduled end of their session.
     link_validity_seconds: float = 14 * 24 * 3600
     # aiohttp pings this often and drops a client whose pong is half of it late; it rounds
@@ -195,6 +199,39 @@ def _camera_config(environ: Mapping[str, str]) -> CameraConfig:
     )
 
 
+def _uplink_addresses(text: str, host: str) -> tuple[str, ...] | None:
+    """The addresses the camera uplink binds: ``MENTORMEET_UPLINK_ADDRESSES`` (comma
+    separated, or ``*`` for every interface), else those of the HTTP host. ``None`` means
+    every interface, as for a server listening on all of them."""
+    name = "MENTORMEET_UPLINK_ADDRESSES"
+    text = text.strip()
+    if text == "*" or (not text and host in ("", "0.0.0.0", "::")):
+        return None
+    if text:
+        try:
+            wanted = [str(ipaddress.ip_address(a.strip())) for a in text.split(",")]
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}; give IP addresses, or * for all") from None
+    else:
+        name = f"the uplink for --host {host}"
+        try:
+            found = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+        except OSError as error:
+            raise ConfigError(f"{name}: cannot resolve {host!r}: {error}") from None
+        wanted = [str(info[4][0]) for info in found]
+    addresses = tuple(dict.fromkeys(wanted))
+    for address in addresses:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind((address, 0))
+            except OSError as error:
+                raise ConfigError(
+                    f"{name}: {address} is not an address of this machine ({error.strerror})"
+                ) from None
+    return addresses
+
+
 def _delivery_settings(environ: Mapping[str, str], data_dir: Path) -> DeliverySettings:
     outbox = environ.get("MENTORMEET_OUTBOX_DIR", str(data_dir / "outbox"))
     webhook_url = environ.get("MENTORMEET_WEBHOOK_URL") or None
@@ -257,6 +294,7 @@ def load_config(
         secret=secret.encode(),
         public_url=environ.get("MENTORMEET_PUBLIC_URL") or None,
         ice_servers=_parse_ice_servers(environ.get("MENTORMEET_ICE_SERVERS", "[]")),
+        uplink_addresses=_uplink_addresses(environ.get("MENTORMEET_UPLINK_ADDRESSES", ""), host),
         clock=_clock_policy(environ),
         delivery=_delivery_settings(environ, data_dir),
         camera=_camera_config(environ),

@@ -12,13 +12,16 @@ throttled at the sender (about 2 fps, about 320x240). For each uplink the server
   frames.
 
 aiortc does not trickle ICE (aioice#4): the browser sends its offer once gathering is
-complete and gets a complete answer back, so one HTTP request sets an uplink up.
+complete and gets a complete answer back, so one HTTP request sets an uplink up. The
+uplink binds only the configured addresses, and connects browsers that hide theirs behind
+mDNS names (Firefox): see :mod:`server.ice`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import threading
 import time
@@ -44,6 +47,7 @@ from analytics.events import Event, ParticipantLeft, Role, SessionEnded
 from analytics.session import SessionState
 from server.cameras import CameraWatch
 from server.config import Config
+from server.ice import only_addresses, resolve_hidden, split_offer
 from server.receivers import tune_video_receiver
 
 __all__ = ["UplinkPeers", "UplinkRefused", "small_gray"]
@@ -103,7 +107,7 @@ class Uplink:
     spare: np.ndarray | None = None
     # Set once the uplink starts closing: it no longer speaks for its participant.
     closing: bool = False
-    # Track readers only wait for frames and may be cancelled; the other work records
+    # Track readers and mDNS lookups only wait and may be cancelled; the other work records
     # events and is left to finish, so that nothing is stored without being applied.
     drains: set[asyncio.Task[None]] = field(default_factory=set)
     work: set[asyncio.Task[None]] = field(default_factory=set)
@@ -135,6 +139,16 @@ class UplinkPeers:
             )
             for server in config.ice_servers
         ]
+        self._addresses = config.uplink_addresses
+        loopback_only = self._addresses is not None and all(
+            ipaddress.ip_address(a).is_loopback for a in self._addresses
+        )
+        self._loopback_hint = (
+            " (Firefox does not use loopback: give MENTORMEET_UPLINK_ADDRESSES another"
+            " address of this machine)"
+            if loopback_only
+            else ""
+        )
         self._watch = watch
         self._connect_timeout = connect_timeout
         self._idle_timeout = idle_timeout
@@ -174,13 +188,15 @@ class UplinkPeers:
         pc.on("track", lambda track: self._spawn(uplink.drains, self._drain(uplink, track)))
         pc.on("connectionstatechange", lambda: self._on_connection_state(uplink))
         try:
-            await pc.setRemoteDescription(offer)
+            offered, hidden = split_offer(offer.sdp)
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offered, type=offer.type))
             video = [t for t in pc.getTransceivers() if t.kind == "video"]
             if not video:
                 raise UplinkRefused("the offer has no video to analyse")
             for transceiver in video:
                 tune_video_receiver(transceiver.receiver)
-            await pc.setLocalDescription(await pc.createAnswer())
+            with only_addresses(self._addresses):
+                await pc.setLocalDescription(await pc.createAnswer())
         except Exception as error:
             await self._close(uplink)
             if isinstance(error, UplinkRefused):
@@ -189,6 +205,9 @@ class UplinkPeers:
         except BaseException:
             self._close_later(uplink)  # cancelled: the browser went away mid-request
             raise
+        # Resolving listens on port 5353 of every interface: only for an uplink that may.
+        if hidden and self._addresses is None:
+            self._spawn(uplink.drains, resolve_hidden(pc, hidden))
         await self._watch.start(session_id, role, uplink.opened_at)
         if self._supervisor is None:
             self._supervisor = asyncio.ensure_future(self._supervise())
@@ -353,7 +372,7 @@ class UplinkPeers:
         if state in ("failed", "closed"):
             return f"the connection {state}"
         if state != "connected" and now - uplink.opened_at > self._connect_timeout:
-            return "it did not connect"
+            return "it did not connect" + self._loopback_hint
         if silent_for > self._idle_timeout:
             return f"no frame for {silent_for:.0f} s"
         return None

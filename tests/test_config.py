@@ -180,3 +180,33 @@ def test_camera_settings_come_from_a_json_object_in_the_environment(tmp_path):
 def test_bad_camera_settings_are_a_config_error_naming_the_variable(tmp_path, value):
     with pytest.raises(ConfigError, match="MENTORMEET_CAMERA"):
         load_config(data_dir=tmp_path, environ={"MENTORMEET_CAMERA": value})
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("127.0.0.1", ("127.0.0.1",)), ("localhost", ("127.0.0.1",)), ("0.0.0.0", None), ("::", None)],
+)
+def test_the_uplink_binds_the_http_hosts_addresses_by_default(tmp_path, host, expected):
+    config = load_config(host=host, data_dir=tmp_path, environ={})
+
+    assert config.uplink_addresses == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("127.0.0.1, ::1", ("127.0.0.1", "::1")), ("*", None)]
+)
+def test_the_uplink_addresses_come_from_the_environment(tmp_path, value, expected):
+    environ = {"MENTORMEET_UPLINK_ADDRESSES": value}
+
+    assert load_config(data_dir=tmp_path, environ=environ).uplink_addresses == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("uplink.example.org", "does not appear to be"), ("192.0.2.250", "not an address of this")],
+)
+def test_uplink_addresses_must_be_addresses_of_this_machine(tmp_path, value, reason):
+    environ = {"MENTORMEET_UPLINK_ADDRESSES": value}
+
+    with pytest.raises(ConfigError, match=f"MENTORMEET_UPLINK_ADDRESSES: .*{reason}"):
+        load_config(data_dir=tmp_path, environ=environ)

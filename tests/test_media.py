@@ -4,14 +4,17 @@ the running app, and the live state follows what the video shows."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import aioice.ice
 import av
 import numpy as np
 import pytest
@@ -413,8 +416,9 @@ async def quick_uplinks(config, book):
 
 
 async def test_an_uplink_that_never_connects_is_closed_and_its_camera_unknown(
-    quick_uplinks, book, store, peers
+    quick_uplinks, book, store, peers, caplog
 ):
+    caplog.set_level(logging.INFO, "server.media")
     pc = RTCPeerConnection()
     peers.append(pc)
     pc.addTransceiver(SyntheticCamera(camera_images.face()), direction="sendonly")
@@ -424,6 +428,8 @@ async def test_an_uplink_that_never_connects_is_closed_and_its_camera_unknown(
     await eventually(lambda: len(quick_uplinks) == 0)
     assert await _camera(book, "unknown")
     assert await _observed(store) == []
+    # The server listens on loopback only, and so does the uplink: the log says what to do.
+    assert "it did not connect (Firefox does not use loopback" in caplog.text
 
 
 async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_unknown(
@@ -475,3 +481,98 @@ async def _camera(book: SessionBook, state: str) -> bool:
 
 async def _observed(store: SqliteEventStore) -> list[CameraObserved]:
     return [e for e in await store.events("s1") if isinstance(e, CameraObserved)]
+
+
+def hide_addresses(sdp: str, names: dict[str, str] | None = None) -> str:
+    """``sdp`` as a browser that hides its addresses offers it: every host candidate under
+    an mDNS name, and end-of-candidates (as Firefox does). ``names`` collects the names
+    given to each address; nobody answers for them unless the caller publishes them."""
+    names = {} if names is None else names
+    lines = []
+    for line in sdp.splitlines():
+        if line.startswith("a=candidate:") and " typ host" in line:
+            fields = line.split(" ")
+            fields[4] = names.setdefault(fields[4], f"{uuid.uuid4()}.local")
+            line = " ".join(fields)
+        lines.append(line)
+    assert "a=end-of-candidates" in lines and names
+    return "\r\n".join(lines) + "\r\n"
+
+
+def answered_hosts(answer: str) -> set[str]:
+    return {line.split(" ")[4] for line in answer.splitlines() if line.startswith("a=candidate:")}
+
+
+@pytest.mark.parametrize("addresses", [("127.0.0.1",), None], ids=["loopback", "every-interface"])
+async def test_an_offer_with_only_hidden_addresses_connects_through_the_browsers_checks(
+    config, book, peers, addresses
+):
+    uplinks = UplinkPeers(
+        dataclasses.replace(config, uplink_addresses=addresses), CameraWatch(book, config.camera)
+    )
+    answers: list[str] = []
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        hidden = RTCSessionDescription(sdp=hide_addresses(offer["sdp"]), type=offer["type"])
+        answer = await uplinks.accept("s1", "mentor", hidden)
+        answers.append(answer.sdp)
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        peers.append(await open_uplink(post, SyntheticCamera(camera_images.face())))
+        await eventually(lambda: _camera(book, "on"))
+    finally:
+        await uplinks.close()
+    if addresses is not None:
+        assert answered_hosts(answers[0]) == set(addresses)
+
+
+async def test_the_uplink_offers_and_binds_only_its_addresses(config, book, peers):
+    limited = dataclasses.replace(config, uplink_addresses=("127.0.0.1",))
+    uplinks = UplinkPeers(limited, CameraWatch(book, config.camera))
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        answer = await uplinks.accept("s1", "mentor", RTCSessionDescription(**offer))
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        client = await open_uplink(post, SyntheticCamera(camera_images.face()))
+        peers.append(client)
+        await eventually(lambda: _camera(book, "on"))
+        server = uplinks.peer("s1", "mentor")
+        assert answered_hosts(server.localDescription.sdp) == {"127.0.0.1"}
+        # Every socket the server's peer bound is one of its candidates.
+        gatherer = server.getTransceivers()[0].receiver.transport.transport.iceGatherer
+        assert {c.ip for c in gatherer.getLocalCandidates()} == {"127.0.0.1"}
+        # The client, in the same process, still gathers on its own interfaces.
+        assert "127.0.0.1" not in answered_hosts(client.localDescription.sdp)
+    finally:
+        await uplinks.close()
+
+
+async def test_hidden_addresses_are_resolved_when_the_uplink_may_use_every_interface(
+    config, book, peers
+):
+    uplinks = UplinkPeers(
+        dataclasses.replace(config, uplink_addresses=None), CameraWatch(book, config.camera)
+    )
+    names: dict[str, str] = {}
+    # The browser's side of mDNS: it answers for its names once it has sent its offer.
+    browser = object()
+    responder = await aioice.ice.get_or_create_mdns_protocol(browser)
+
+    async def post(offer: dict[str, str]) -> dict[str, str]:
+        hidden = RTCSessionDescription(sdp=hide_addresses(offer["sdp"], names), type="offer")
+        for address, name in names.items():
+            await responder.publish(name, address)
+        answer = await uplinks.accept("s1", "mentor", hidden)
+        return {"type": answer.type, "sdp": answer.sdp}
+
+    try:
+        peers.append(await open_uplink(post, SyntheticCamera(camera_images.face())))
+        await eventually(lambda: _camera(book, "on"))
+        ice = uplinks.peer("s1", "mentor").getTransceivers()[0].receiver.transport.transport
+        await eventually(lambda: {c.ip for c in ice.getRemoteCandidates()} & {*names.values()})
+    finally:
+        await uplinks.close()
+        await aioice.ice.unref_mdns_protocol(browser)

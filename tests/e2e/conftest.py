@@ -6,6 +6,7 @@ tests; in CI (``CI=true``) a missing browser is a failure, never a skip.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,10 +72,14 @@ class RunningServer:
             return json.load(response)
 
 
-def start_server(data_dir: Path, log_path: Path, port: int | None = None) -> RunningServer:
-    """Start the server and wait until it answers; fail with its log if it does not."""
+def start_server(
+    data_dir: Path, log_path: Path, port: int | None = None, environ: Mapping[str, str] = {}
+) -> RunningServer:
+    """Start the server and wait until it answers; fail with its log if it does not.
+
+    ``environ`` adds to the server's environment."""
     port = port or free_port()
-    environ = {**os.environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN}
+    environ = {**os.environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN, **environ}
     with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir", data_dir],
@@ -111,15 +116,23 @@ def schedule(server: RunningServer, *, allotted_minutes: int = 30, agenda: list[
     )
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
-    running = start_server(tmp_path / "data", tmp_path / "server.log")
+@contextlib.contextmanager
+def served(tmp_path: Path, environ: Mapping[str, str] = {}) -> Iterator[RunningServer]:
+    """A server for one test, with its data and ``server.log`` in ``tmp_path``; it must
+    shut down cleanly at the end."""
+    running = start_server(tmp_path / "data", tmp_path / "server.log", environ=environ)
     yield running
     running.process.terminate()
     try:
         assert running.process.wait(timeout=10) == 0, "server did not shut down cleanly"
     finally:
         running.process.kill()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    with served(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

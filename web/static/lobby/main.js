@@ -1,5 +1,6 @@
 'use strict';
 
+import { resumeOnGesture } from '../common/audio.js';
 import { inviteToken } from '../common/signalling.js';
 import { showLocalTimes } from '../common/time.js';
 import { editAgenda, showAgenda } from './agenda.js';
@@ -14,6 +15,7 @@ let stream = null;
 
 function watchMicrophone(audioStream) {
   const context = new AudioContext();
+  resumeOnGesture(context);
   const analyser = context.createAnalyser();
   analyser.fftSize = 512;
   context.createMediaStreamSource(audioStream).connect(analyser);

@@ -3,6 +3,8 @@
 // Hears whether the local participant is talking, from the level of their own microphone,
 // and reports only the edges (started / stopped). No audio leaves the browser.
 
+import { resumeOnGesture } from '../common/audio.js';
+
 const LEVEL_THRESHOLD = 0.02; // RMS of the waveform, 0..1
 const START_AFTER_MS = 250;
 const STOP_AFTER_MS = 1200;
@@ -16,6 +18,7 @@ export function watchSpeaking(stream, onChange) {
   analyser.fftSize = 1024;
   context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
   const samples = new Float32Array(analyser.fftSize);
+  const stopResuming = resumeOnGesture(context);
 
   let speaking = false;
   let changingSince = null;
@@ -38,6 +41,7 @@ export function watchSpeaking(stream, onChange) {
 
   return () => {
     clearInterval(timer);
+    stopResuming();
     context.close();
   };
 }
