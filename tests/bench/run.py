@@ -47,7 +47,6 @@ BASELINE_ENVIRON = {
             "max_bitrate": 0,
             "face_interval_seconds": 0,
             "idle_face_interval_seconds": 0,
-            "face_scale_factor": 1.1,
             "face_downscale": False,
             "face_roi": False,
         }
