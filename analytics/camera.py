@@ -79,8 +79,9 @@ class CameraConfig:
     # Faces smaller than this share of the frame height are not looked for (a face in a
     # video call fills a quarter to a half of the height).
     min_face_fraction: float = 0.15
-    # Search the frame scaled down (analytics/frames.py says how far); the detector's
-    # cost falls with the number of pixels.
+    # Search the whole frame scaled down first, small enough for the faces of a video
+    # call, and again larger only if that finds none (analytics/frames.py); the
+    # detector's cost grows with the number of pixels.
     face_downscale: bool = True
     # Look around where the face was last seen first, the whole frame only if it is not
     # there: a few thousand pixels instead of the whole frame.

@@ -35,11 +35,12 @@ MODEL_SHA256 = "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633
 ANCHOR_GRIDS = ((8, 2), (16, 6))
 # A face is believed at this score (0-1) of the network's best anchor.
 MIN_SCORE = 0.7
-# The whole frame is searched scaled so that the frame's height is this many pixels; a
-# face smaller than about a quarter of the picture the network sees is missed.
+# The whole frame is searched scaled so that the frame's height is this many pixels: the
+# network misses faces smaller than about a quarter of the picture it sees, and larger
+# pictures cost more (in proportion to their pixels).
 WHOLE_FRAME_ROWS = 96
-# Then, if it found none and smaller faces are looked for, scaled so that the smallest
-# face looked for is this many pixels.
+# Then, if that found none and smaller faces are looked for, scaled so that the smallest
+# face looked for is this many pixels (without ``face_downscale``, at once and only so).
 SMALL_FACE_PIXELS = 32
 # BlazeFace's box spans brows to chin: about this share of the height a face is said to
 # have (the hairline to the chin).
@@ -139,13 +140,12 @@ def find_face(
         if found is not None:
             return found
     rows = gray.shape[0]
+    small_scale = min(1.0, SMALL_FACE_PIXELS / (config.min_face_fraction * rows))
     if not config.face_downscale:
-        return _search(gray, detector, 1.0, config)
+        return _search(gray, detector, small_scale, config)
     found = _search(gray, detector, WHOLE_FRAME_ROWS / rows, config)
-    smallest = config.min_face_fraction * rows
-    small_scale = SMALL_FACE_PIXELS / smallest
     if found is None and small_scale > WHOLE_FRAME_ROWS / rows:
-        found = _search(gray, detector, min(1.0, small_scale), config)
+        found = _search(gray, detector, small_scale, config)
     return found
 
 

@@ -104,12 +104,12 @@ def test_a_face_not_where_it_was_is_searched_for_in_the_whole_frame(detector):
     assert find_face(uplink(camera_images.room()), detector, CONFIG, near=corner) is None
 
 
-def test_without_the_shortcuts_the_whole_frame_is_searched_at_full_size(detector):
+def test_without_the_shortcuts_the_whole_frame_is_searched_for_the_smallest_faces(detector):
     naive = CameraConfig(face_roi=False, face_downscale=False)
     counting = CountingDetector(detector)
     whole = find_face(uplink(camera_images.face()), detector, CONFIG)
     assert find_face(uplink(camera_images.face()), counting, naive, near=whole) is not None
-    assert counting.searched == [(320, 240)]
+    assert counting.searched == [SMALL_FACES]
 
 
 def test_a_detector_file_that_is_not_the_shipped_one_is_refused(tmp_path, monkeypatch):
