@@ -136,7 +136,7 @@ def find_face(
     when that finds nothing.
     """
     if near is not None and config.face_roi:
-        found = _search_near(gray, detector, near)
+        found = _search_near(gray, detector, near, config)
         if found is not None:
             return found
     rows = gray.shape[0]
@@ -154,13 +154,12 @@ def _search(
 ) -> Box | None:
     """The likeliest face in the whole frame scaled by ``scale``, if big enough."""
     size = (_multiple_of_16(gray.shape[1] * scale), _multiple_of_16(gray.shape[0] * scale))
-    found = detector.detect(gray, size)
-    if found is None or found[0][3] < BOX_SHARE * config.min_face_fraction * gray.shape[0]:
-        return None
-    return found[0]
+    return _useful(detector.detect(gray, size), gray, config)
 
 
-def _search_near(gray: np.ndarray, detector: FaceDetector, near: Box) -> Box | None:
+def _search_near(
+    gray: np.ndarray, detector: FaceDetector, near: Box, config: CameraConfig
+) -> Box | None:
     """Search a square around ``near`` only, scaled so that a face of its size is
     :data:`NEAR_FACE_PIXELS`."""
     x, y, width, height = near
@@ -169,13 +168,23 @@ def _search_near(gray: np.ndarray, detector: FaceDetector, near: Box) -> Box | N
     top = max(0, round(y + height / 2 - side / 2))
     right = min(gray.shape[1], round(x + width / 2 + side / 2))
     bottom = min(gray.shape[0], round(y + height / 2 + side / 2))
+    if min(width, height) < 1 or right - left < 16 or bottom - top < 16:
+        return None
     scale = NEAR_FACE_PIXELS / max(width, height)
     size = (_multiple_of_16((right - left) * scale), _multiple_of_16((bottom - top) * scale))
     found = detector.detect(gray[top:bottom, left:right], size)
     if found is None:
         return None
-    (found_x, found_y, found_width, found_height), _ = found
-    return (found_x + left, found_y + top, found_width, found_height)
+    (found_x, found_y, found_width, found_height), score = found
+    box = (found_x + left, found_y + top, found_width, found_height)
+    return _useful((box, score), gray, config)
+
+
+def _useful(found: tuple[Box, float] | None, gray: np.ndarray, config: CameraConfig) -> Box | None:
+    """The box found, unless it is smaller than the faces looked for."""
+    if found is None or found[0][3] < BOX_SHARE * config.min_face_fraction * gray.shape[0]:
+        return None
+    return found[0]
 
 
 def _multiple_of_16(pixels: float) -> int:

@@ -102,6 +102,7 @@ def test_a_face_not_where_it_was_is_searched_for_in_the_whole_frame(detector):
     )
     assert len(counting.searched) == 2 and counting.searched[-1] == WHOLE_FRAME
     assert find_face(uplink(camera_images.room()), detector, CONFIG, near=corner) is None
+    assert find_face(uplink(camera_images.face()), detector, CONFIG, near=(5, 5, 0, 0)) is not None
 
 
 def test_without_the_shortcuts_the_whole_frame_is_searched_for_the_smallest_faces(detector):
