@@ -36,7 +36,7 @@ import aiohttp
 from server.signalling import JOINS_PER_SECOND
 from tests.bench import report
 from tests.bench.bots import Participant, Videos, pair
-from tests.bench.face_checks import face_check_table
+from tests.bench.face_checks import QUICK_STEP, face_check_table
 from tests.bench.report import BARE_RELAY
 from tests.bench.server_process import ServerProcess
 
@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(run(args))
     print(report.table(results, args, time.monotonic() - started))
     print()
-    print(face_check_table(step=4 if args.quick else 1))
+    print(face_check_table(step=QUICK_STEP if args.quick else 1))
     if args.json:
         args.json.write_text(json.dumps([asdict(f) for f in results], indent=2))
     unhealthy = [f"{f.name}: {problem}" for f in results for problem in f.healthy]
