@@ -33,7 +33,9 @@ MODEL = Path(__file__).with_name("models") / "face_detection_short_range.tflite"
 MODEL_SHA256 = "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633"
 # The network's two output grids: every 8 pixels two anchors, every 16 pixels six.
 ANCHOR_GRIDS = ((8, 2), (16, 6))
-# A face is believed at this score (0-1) of the network's best anchor.
+# A face is believed at this score (0-1) of the network's best anchor. On the evaluation's
+# frames (tests/test_frames.py) 0.5, MediaPipe's own, sees faces in 46 of 424 frames
+# without one; 0.7 in 2, and still finds 98 % of faces; 0.75 finds 95 %.
 MIN_SCORE = 0.7
 # The whole frame is searched scaled so that the frame's height is this many pixels: the
 # network misses faces smaller than about a quarter of the picture it sees, and larger
