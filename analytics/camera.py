@@ -2,8 +2,8 @@
 
 Two pure layers:
 
-* frame checks on small grayscale frames (``uint8`` numpy arrays): :func:`is_dark`,
-  :func:`frame_change` and :func:`find_face`, combined by :func:`read_frame` into a
+* the checks of one frame in :mod:`analytics.frames` (:func:`is_dark`,
+  :func:`frame_change`, :func:`find_face`), combined by :func:`read_frame` into a
   :class:`FrameReading`;
 * :class:`CameraTracker`, a frozen dataclass that folds readings, what the browser says
   about its track, and the passing of time into one of four states — ``on`` (a face is
@@ -23,21 +23,27 @@ nobody is (those checks search the whole frame). A face that leaves is noticed a
 first check, not the first to miss it, at least ``face_lost_seconds`` after the last check
 that saw it, whatever the check rate.
 
-Nothing here reads a clock: every update takes the timestamp of what it observes. The
-one file ever read is OpenCV's own face cascade, by :func:`load_face_detector`.
+Nothing here reads a clock: every update takes the timestamp of what it observes.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-import cv2
 import numpy as np
 
 from analytics.events import CameraState
+from analytics.frames import (
+    Box,
+    FaceDetector,
+    find_face,
+    frame_change,
+    is_dark,
+    load_face_detector,
+)
 
+# The frame checks are imported from analytics.frames and named here too, so that the
+# camera's whole API comes from one module.
 __all__ = [
     "Box",
     "CameraConfig",
@@ -54,27 +60,6 @@ __all__ = [
     "observe_uplink_closed",
     "read_frame",
 ]
-
-# Of OpenCV's frontal-face cascades, alt2 finds more faces than the default one at the
-# sizes a video call shows, with no more false alarms, and checks a face in 60 % of the
-# time (tests/test_camera.py measures the first on a hundred people's faces).
-FACE_CASCADE = "haarcascade_frontalface_alt2.xml"
-# The searches see the picture scaled so that the smallest face looked for is this many
-# pixels: the detector's cost falls with the number of pixels, but at the size of its
-# 20-pixel window it misses one face in three that it finds at this one.
-SEARCH_FACE_PIXELS = 24
-# Around the face last seen, the detector looks this many face sizes to each side, for a
-# face from 1/FACE_SIZE_RANGE to FACE_SIZE_RANGE times as big: between two checks a
-# second apart a head moves and grows little, and should it move more, the whole-frame
-# search that follows finds it. The patch's area and the sizes tried set the cost: this
-# one costs a twentieth of the whole frame's.
-ROI_MARGIN = 0.25
-FACE_SIZE_RANGE = 1.15
-# Overlapping detections needed to believe in a face (OpenCV's own example uses 5).
-MIN_NEIGHBORS = 5
-
-# Where a face is in a frame: x, y, width, height in the frame's pixels.
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,12 +86,10 @@ class CameraConfig:
     # Faces smaller than this share of the frame height are not looked for (a face in a
     # video call fills a quarter to a half of the height).
     min_face_fraction: float = 0.15
-    # Search the frame scaled down so that the smallest face looked for is
-    # SEARCH_FACE_PIXELS wide; the detector's cost falls with the number of pixels.
+    # Search the whole frame scaled down first, small enough for the faces of a video
+    # call, and again larger only if that finds none (analytics/frames.py); the
+    # detector's cost grows with the number of pixels.
     face_downscale: bool = True
-    # Step between the sizes the cascade tries: OpenCV's default of 1.1 tries half again
-    # as many; at 1.2 a face just above the smallest size is sometimes missed.
-    face_scale_factor: float = 1.15
     # Look around where the face was last seen first, the whole frame only if it is not
     # there: a few thousand pixels instead of the whole frame.
     face_roi: bool = True
@@ -135,8 +118,6 @@ class CameraConfig:
             raise ValueError("the uplink needs a frame rate above 0 and a width of 2 or more")
         if not 0 < self.min_face_fraction <= 1:
             raise ValueError("min_face_fraction is a share of the frame height, above 0")
-        if self.face_scale_factor <= 1:
-            raise ValueError("face_scale_factor must be above 1")
 
     def sender_limits(self) -> dict[str, float]:
         """What the browser's uplink sender is told to keep to (the ``welcome`` message)."""
@@ -161,141 +142,12 @@ class FrameReading:
     face_box: Box | None = None
 
 
-def is_dark(gray: np.ndarray, config: CameraConfig) -> bool:
-    """The frame is black, or so dark that next to nothing in it can be seen."""
-    # Counting lit pixels rather than averaging keeps a dark scene with a bright subject
-    # (a face lit by the screen) from passing as black.
-    lit = np.count_nonzero(gray > config.dark_level)
-    return lit < config.lit_share * gray.size
-
-
-def frame_change(previous: np.ndarray, current: np.ndarray) -> float:
-    """Mean absolute luma difference of two frames; infinite if their sizes differ."""
-    if previous.shape != current.shape:
-        return math.inf
-    return float(cv2.absdiff(previous, current).mean())
-
-
-def load_face_detector() -> cv2.CascadeClassifier:
-    """OpenCV's frontal-face Haar cascade, from the data shipped in the opencv package.
-
-    A classifier must not be shared between threads that detect at the same time: load
-    one per thread.
-    """
-    detector = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / FACE_CASCADE))
-    if detector.empty():
-        raise RuntimeError(f"cannot load {FACE_CASCADE} from {cv2.data.haarcascades}")
-    return detector
-
-
-def find_face(
-    gray: np.ndarray,
-    detector: cv2.CascadeClassifier,
-    config: CameraConfig,
-    near: Box | None = None,
-) -> Box | None:
-    """Where a frontal face of a useful size is in the frame, if anywhere (the largest).
-
-    ``near`` is where a face was last seen: with ``config.face_roi`` the detector looks
-    there first, for a face of about the same size, and searches the whole frame only
-    when that finds nothing.
-    """
-    smallest = max(SEARCH_FACE_PIXELS, config.min_face_fraction * gray.shape[0])
-    # Both searches see the picture at the scale where the smallest face looked for is
-    # SEARCH_FACE_PIXELS.
-    scale = min(1.0, SEARCH_FACE_PIXELS / smallest) if config.face_downscale else 1.0
-    if near is not None and config.face_roi:
-        found = _search_near(gray, detector, config, near, scale)
-        if found is not None:
-            return found
-    return _search_scaled(gray, detector, config, scale, smallest=smallest)
-
-
-def _search_near(
-    gray: np.ndarray,
-    detector: cv2.CascadeClassifier,
-    config: CameraConfig,
-    near: Box,
-    scale: float,
-) -> Box | None:
-    """Search a patch around ``near`` only, for a face of about its size."""
-    x, y, width, height = near
-    side = max(width, height)
-    margin = round(ROI_MARGIN * side)
-    left, top = max(0, x - margin), max(0, y - margin)
-    right = min(gray.shape[1], x + width + margin)
-    bottom = min(gray.shape[0], y + height + margin)
-    smallest = max(SEARCH_FACE_PIXELS / scale, side / FACE_SIZE_RANGE)
-    if min(right - left, bottom - top) < smallest:
-        return None
-    found = _search_scaled(
-        gray[top:bottom, left:right],
-        detector,
-        config,
-        scale,
-        smallest=smallest,
-        largest=side * FACE_SIZE_RANGE,
-    )
-    if found is None:
-        return None
-    return (found[0] + left, found[1] + top, found[2], found[3])
-
-
-def _search_scaled(
-    gray: np.ndarray,
-    detector: cv2.CascadeClassifier,
-    config: CameraConfig,
-    scale: float,
-    *,
-    smallest: float,
-    largest: float = 0,
-) -> Box | None:
-    """:func:`_search` in ``gray`` scaled by ``scale``; the box in ``gray``'s pixels."""
-    if scale < 1.0:
-        size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    # Equalising first makes the cascade work in dim and washed-out rooms alike.
-    found = _search(
-        cv2.equalizeHist(gray),
-        detector,
-        config,
-        smallest=round(smallest * scale),
-        largest=round(largest * scale),
-    )
-    if found is None:
-        return None
-    x, y, width, height = found
-    return (round(x / scale), round(y / scale), round(width / scale), round(height / scale))
-
-
-def _search(
-    image: np.ndarray,
-    detector: cv2.CascadeClassifier,
-    config: CameraConfig,
-    *,
-    smallest: int,
-    largest: int = 0,
-) -> Box | None:
-    """The largest face of ``smallest`` to ``largest`` pixels (0: any) in ``image``."""
-    faces = detector.detectMultiScale(
-        image,
-        scaleFactor=config.face_scale_factor,
-        minNeighbors=MIN_NEIGHBORS,
-        minSize=(smallest, smallest),
-        maxSize=(largest, largest) if largest > smallest else (0, 0),
-    )
-    if len(faces) == 0:
-        return None
-    x, y, width, height = max(faces, key=lambda face: face[2] * face[3])
-    return (int(x), int(y), int(width), int(height))
-
-
 def read_frame(
     gray: np.ndarray,
     *,
     at: float,
     previous: np.ndarray | None,
-    detector: cv2.CascadeClassifier | None,
+    detector: FaceDetector | None,
     config: CameraConfig,
     near: Box | None = None,
 ) -> FrameReading:

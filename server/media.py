@@ -159,7 +159,7 @@ class UplinkPeers:
         # Set when the server shuts down; it also wakes the supervisor from its wait.
         self._closing = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="camera")
-        # Cascade classifiers must not be shared by threads detecting at the same time.
+        # A face detector must not be shared by threads detecting at the same time.
         self._detectors = threading.local()
         # Parallelism comes from analysing several participants at once; OpenCV's own
         # threads inside one small frame only add contention.

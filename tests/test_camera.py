@@ -11,7 +11,6 @@ from analytics.camera import (
     CameraConfig,
     CameraTracker,
     face_check_due,
-    find_face,
     frame_change,
     is_dark,
     load_face_detector,
@@ -22,9 +21,11 @@ from analytics.camera import (
     read_frame,
 )
 from tests import camera_images
+from tests.utils import CountingDetector
 
 CONFIG = CameraConfig()
 FPS = 2  # what the uplink sends by default
+WHOLE_FRAME = (128, 96)  # the picture a search of the whole frame starts with
 Source = Callable[[int], np.ndarray]
 
 
@@ -104,12 +105,6 @@ def changes(states: Iterable[tuple[float, str]]) -> list[str]:
     return [state for _, state in states]
 
 
-def test_the_astronaut_has_a_face_and_the_cameraman_does_not(detector):
-    assert find_face(face(0), detector, CONFIG) is not None
-    assert find_face(room(0), detector, CONFIG) is None
-    assert find_face(black(0), detector, CONFIG) is None
-
-
 def test_black_frames_are_dark_and_lit_pictures_are_not():
     assert is_dark(black(0), CONFIG)
     assert not is_dark(face(0), CONFIG)
@@ -141,86 +136,15 @@ def test_a_dark_frame_is_read_without_running_the_detector(detector):
     assert (reading.dark, reading.still, reading.face) == (False, False, None)
 
 
-class CountingDetector:
-    """A detector that notes the size of every picture it is asked to search."""
-
-    def __init__(self, detector) -> None:
-        self.detector = detector
-        self.searched: list[tuple[int, ...]] = []
-
-    @property
-    def calls(self) -> int:
-        return len(self.searched)
-
-    def detectMultiScale(self, image, *args, **kwargs):
-        self.searched.append(image.shape)
-        return self.detector.detectMultiScale(image, *args, **kwargs)
-
-
-def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Intersection over union of two boxes."""
-    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    shared = max(0, width) * max(0, height)
-    return shared / (a[2] * a[3] + b[2] * b[3] - shared)
-
-
-def test_the_face_is_searched_in_the_frame_scaled_down_to_the_smallest_face(detector):
-    counting = CountingDetector(detector)
-    box = find_face(face(0), counting, CONFIG)
-    assert box is not None
-    # The smallest face looked for (15% of 240 rows) is 24 pixels in the picture searched.
-    assert counting.searched == [(160, 213)]
-    x, y, width, height = box  # in the frame's pixels, where the astronaut's face is
-    assert 90 < x < 130 and 25 < y < 60 and 50 < width == height < 80
-
-
-def test_the_detector_looks_where_the_face_was_first(detector):
-    whole = find_face(face(0), detector, CONFIG)
-    counting = CountingDetector(detector)
-    near = find_face(face(1), counting, CONFIG, near=whole)
-    assert near is not None and overlap(near, whole) > 0.5
-    # One search, of a patch around the last face: a quarter of the scaled-down frame.
-    [(rows, cols)] = counting.searched
-    assert rows * cols < 0.3 * 160 * 213
-
-
-def test_a_face_not_where_it_was_is_searched_for_in_the_whole_frame(detector):
-    counting = CountingDetector(detector)
-    corner = (250, 170, 60, 60)  # nobody there
-    box = find_face(face(0), counting, CONFIG, near=corner)
-    assert box is not None and overlap(box, find_face(face(0), detector, CONFIG)) > 0.5
-    assert len(counting.searched) == 2 and counting.searched[-1] == (160, 213)
-    assert find_face(room(0), detector, CONFIG, near=corner) is None
-
-
-def test_the_detector_finds_most_peoples_faces_and_none_where_there_is_none(detector):
-    # A face a third of the frame's height, as in a video call; the crops are blurry
-    # 25-pixel ones scaled up, so some are missed (OpenCV's default frontal-face cascade
-    # finds 77 of them, the alt2 one used here 84).
-    faces, non_faces = camera_images.strangers(face_size=75)
-    found = sum(find_face(frame, detector, CONFIG) is not None for frame in faces)
-    false_alarms = sum(find_face(frame, detector, CONFIG) is not None for frame in non_faces)
-    assert found >= 80
-    assert false_alarms == 0
-
-
-def test_without_the_shortcuts_the_whole_frame_is_searched_at_full_size(detector):
-    naive = CameraConfig(face_roi=False, face_downscale=False, face_scale_factor=1.1)
-    counting = CountingDetector(detector)
-    whole = find_face(face(0), detector, CONFIG)
-    assert find_face(face(1), counting, naive, near=whole) is not None
-    assert counting.searched == [(240, 320)]
-
-
 def test_a_face_in_view_is_checked_once_a_second_near_where_it_was(detector):
     counting = CountingDetector(detector)
     camera = Camera(counting)
     camera.show(face, seconds=4)
-    before = counting.calls
+    before = len(counting.searched)
     camera.show(face, seconds=5)
-    assert counting.calls - before == 5
-    assert all(rows * cols < 0.3 * 160 * 213 for rows, cols in counting.searched[before:])
+    # Five checks, each one search of a small picture around the face.
+    assert len(counting.searched) - before == 5
+    assert all(width * height < 0.6 * 128 * 96 for width, height in counting.searched[before:])
     last = camera.tracker.face_checked_at
     assert last is not None and last >= 8.0
     assert not face_check_due(camera.tracker, last + CONFIG.face_interval_seconds - 0.01, CONFIG)
@@ -231,8 +155,9 @@ def test_nobody_in_view_is_looked_for_seldom(detector):
     counting = CountingDetector(detector)
     camera = Camera(counting)
     assert camera.show(room, seconds=10) == "no_face"
-    # Every frame until the state settled at 3 s, then every idle interval.
-    assert counting.calls == 7 + 3
+    # Every frame until the state settled at 3 s, then every idle interval; each check
+    # searches the whole frame, first scaled down.
+    assert counting.searched.count(WHOLE_FRAME) == 7 + 3
     assert camera.tracker.face_checked_at == 9.0
     assert not face_check_due(camera.tracker, 10.9, CONFIG)
     assert face_check_due(camera.tracker, 11.0, CONFIG)

@@ -151,13 +151,13 @@ def test_bad_uplink_settings_are_a_config_error_naming_the_variable(tmp_path, na
 
 def test_camera_settings_come_from_a_json_object_in_the_environment(tmp_path):
     environ = {
-        "MENTORMEET_CAMERA": '{"face_roi": false, "face_scale_factor": 1.1, "max_bitrate": 0,'
+        "MENTORMEET_CAMERA": '{"face_roi": false, "face_downscale": false, "max_bitrate": 0,'
         ' "face_interval_seconds": 0}',
         "MENTORMEET_UPLINK_MAX_FPS": "30",
     }
     camera = load_config(data_dir=tmp_path, environ=environ).camera
 
-    assert (camera.face_roi, camera.face_scale_factor) == (False, 1.1)
+    assert (camera.face_roi, camera.face_downscale) == (False, False)
     assert (camera.max_bitrate, camera.face_interval_seconds) == (0, 0)
     assert camera.max_fps == 30
     assert camera.hysteresis_seconds == CameraConfig().hysteresis_seconds
@@ -173,7 +173,7 @@ def test_camera_settings_come_from_a_json_object_in_the_environment(tmp_path):
         '{"max_bitrate": 1.5}',
         '{"hysteresis_seconds": -1}',
         '{"hysteresis_seconds": "3"}',
-        '{"face_scale_factor": 1.0}',
+        '{"face_scale_factor": 1.1}',
         '{"min_face_fraction": 0}',
     ],
 )

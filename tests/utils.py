@@ -124,3 +124,15 @@ class Recorded:
 def delivered(channel: str) -> Callable[[Any], bool]:
     """A predicate for ``SummaryDelivered`` through ``channel``."""
     return lambda event: isinstance(event, SummaryDelivered) and event.channel == channel
+
+
+class CountingDetector:
+    """A face detector that notes the size of every picture it is asked to search."""
+
+    def __init__(self, detector: Any) -> None:
+        self.detector = detector
+        self.searched: list[tuple[int, int]] = []
+
+    def detect(self, gray: Any, size: tuple[int, int]) -> Any:
+        self.searched.append(size)
+        return self.detector.detect(gray, size)

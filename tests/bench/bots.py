@@ -23,7 +23,13 @@ from tests.uplink_client import EncodedCamera, encode_vp8, open_uplink
 
 ADMIN_TOKEN = "bench-admin-token"
 CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 640, 480, 30.0
-PICTURES = {"face": camera_images.face, "room": camera_images.room, "black": camera_images.black}
+PICTURES = {
+    "face": camera_images.face,
+    # A face that only the robust path finds: dark against a window, the head tilted.
+    "backlit": camera_images.backlit,
+    "room": camera_images.room,
+    "black": camera_images.black,
+}
 # What a realistic ICE candidate message weighs; the relay does not look inside.
 SIGNAL = json.dumps(
     {

@@ -75,6 +75,14 @@ def table(results: Sequence[Any], args: argparse.Namespace, elapsed: float) -> s
             2,
             "<= 1 % of a core",
         )
+    for n in sorted({n for f in results for n in f.cpu_per_backlit_participant}):
+        row(
+            f"  the same, a backlit tilted face, {n} in rooms",
+            lambda f, n=n: f.cpu_per_backlit_participant.get(n),
+            " %",
+            2,
+            "<= 1 % of a core",
+        )
     row(
         "  at the fewest each measured (the ratio)",
         lambda f: f.cpu_per_participant.get(min(f.cpu_per_participant)),

@@ -36,6 +36,7 @@ import aiohttp
 from server.signalling import JOINS_PER_SECOND
 from tests.bench import report
 from tests.bench.bots import Participant, Videos, pair
+from tests.bench.face_checks import QUICK_STEP, face_check_table
 from tests.bench.report import BARE_RELAY
 from tests.bench.server_process import ServerProcess
 
@@ -47,7 +48,6 @@ BASELINE_ENVIRON = {
             "max_bitrate": 0,
             "face_interval_seconds": 0,
             "idle_face_interval_seconds": 0,
-            "face_scale_factor": 1.1,
             "face_downscale": False,
             "face_roi": False,
         }
@@ -55,6 +55,7 @@ BASELINE_ENVIRON = {
 }
 SIGNALS_PER_SECOND = 18  # per connection, under the hub's limit of 20
 TRIAL_TIMEOUT = 15.0
+BACKLIT_SETTLE_SECONDS = 3.0
 # In the soak, one participant leaves and comes back this often.
 SOAK_REJOIN_SECONDS = 1.0
 
@@ -68,6 +69,8 @@ class Figures:
     # participants -> % of one core per participant (idle server subtracted)
     cpu_per_participant: dict[int, float] = field(default_factory=dict)
     cpu_total: dict[int, float] = field(default_factory=dict)
+    # the same at the first count, everyone showing a backlit, tilted face
+    cpu_per_backlit_participant: dict[int, float] = field(default_factory=dict)
     analysed_kib_per_participant: float = 0.0
     idle_kib_per_participant: float = 0.0
     first_frame_after_offer: list[float] = field(default_factory=list)
@@ -162,16 +165,25 @@ async def camera_figures(
     figures.idle_cpu_percent = 100 * await server.cpu_over(idle_window) / idle_window
     participants: list[Participant] = []
     rss: dict[int, int] = {}
+    idle = figures.idle_cpu_percent * plan.window / 100
     for count in plan.participants:
         participants += await join_cameras(http, server.base_url, videos, count - len(participants))
         await all_become(participants, "on", 60)
         cpu = await server.cpu_over(plan.window)
         rss[count] = server.rss_bytes()
-        idle = figures.idle_cpu_percent * plan.window / 100
         figures.cpu_total[count] = 100 * cpu / plan.window
         figures.cpu_per_participant[count] = 100 * (cpu - idle) / plan.window / count
         progress(f"{figures.name}: {count} analysed, {figures.cpu_total[count]:.0f} % CPU")
         if count == plan.participants[0]:
+            await asyncio.gather(*(show(p, "backlit") for p in participants))
+            # Long enough for a miss to turn a camera to no_face, had the face been missed.
+            await asyncio.sleep(BACKLIT_SETTLE_SECONDS)
+            cpu = await server.cpu_over(plan.window)
+            figures.cpu_per_backlit_participant[count] = 100 * (cpu - idle) / plan.window / count
+            missed = sum(p.camera_state != "on" for p in participants)
+            if missed:
+                figures.healthy.append(f"{missed} backlit faces not seen")
+            await asyncio.gather(*(show(p, "face") for p in participants))
             await camera_trials(participants, figures, plan.rounds)
     low, high = min(rss), max(rss)
     if high > low:
@@ -378,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results = asyncio.run(run(args))
     print(report.table(results, args, time.monotonic() - started))
+    print()
+    print(face_check_table(step=QUICK_STEP if args.quick else 1))
     if args.json:
         args.json.write_text(json.dumps([asdict(f) for f in results], indent=2))
     unhealthy = [f"{f.name}: {problem}" for f in results for problem in f.healthy]

@@ -31,6 +31,8 @@ def test_the_quick_benchmark_prints_its_table_and_the_servers_stay_healthy(tmp_p
     table = result.stdout
     assert "naive/tuned" in table
     assert "CPU per analysed participant, 3 in rooms" in table
+    assert "the same, a backlit tilted face, 3 in rooms" in table
+    assert "mean of the conditions" in table
     assert "tuned servers: healthy" in table
     assert "baseline servers: healthy" in table
     assert "bare aiohttp relay servers: healthy" in table
@@ -40,4 +42,5 @@ def test_the_quick_benchmark_prints_its_table_and_the_servers_stay_healthy(tmp_p
         assert figures["first_frame_after_connecting"], figures["name"]
         assert figures["signals_per_second"] > 0, figures["name"]
         assert figures["healthy"] == []
+        assert figures["cpu_per_backlit_participant"], figures["name"]
     assert tuned["face_leaves"] and tuned["camera_off_reported"] and tuned["soak"]
