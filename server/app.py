@@ -17,11 +17,23 @@ from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
-from server.keys import BOOK, CONFIG, COURIER, HUB, STORE, TEMPLATES, TIMEKEEPER, UPLINKS
+from server.keys import (
+    ADMIN_GUESSES,
+    BOOK,
+    CONFIG,
+    COURIER,
+    HUB,
+    PARTICIPANT_WRITES,
+    STORE,
+    TEMPLATES,
+    TIMEKEEPER,
+    UPLINKS,
+)
 from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
+from server.throttle import admin_guesses, participant_writes
 from server.timekeeper import Timekeeper
 
 __all__ = ["make_app"]
@@ -75,6 +87,8 @@ def make_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[api_errors], client_max_size=MAX_BODY_BYTES)
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
+    app[ADMIN_GUESSES] = admin_guesses()
+    app[PARTICIPANT_WRITES] = participant_writes()
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),

@@ -16,7 +16,10 @@ from analytics.camera import CameraConfig
 from analytics.clock import ClockPolicy
 from analytics.summary import SummaryPolicy
 
-__all__ = ["Config", "ConfigError", "DeliverySettings", "load_config"]
+__all__ = ["MIN_SECRET_LENGTH", "Config", "ConfigError", "DeliverySettings", "load_config"]
+
+# A token or key shorter than this can be guessed; generated ones are 43 characters.
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -79,6 +82,18 @@ class Config:
         host = f"[{self.host}]" if ":" in self.host else self.host
         scheme = "https" if self.tls_cert else "http"
         return f"{scheme}://{host}:{self.port}"
+
+
+def _long_enough(name: str, value: str) -> str:
+    """``value`` if it is long enough to resist guessing, else a :class:`ConfigError`."""
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{name} is too short ({len(value)} characters): it needs at least "
+            f"{MIN_SECRET_LENGTH} so that it cannot be guessed. Unset it to have one generated, "
+            "or make one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
 
 
 def _persisted_secret(path: Path) -> str:
@@ -243,6 +258,8 @@ def load_config(
         admin_token_file = data_dir / "admin_token"
         admin_token = _persisted_secret(admin_token_file)
     secret = environ.get("MENTORMEET_SECRET", "") or _persisted_secret(data_dir / "secret")
+    _long_enough("MENTORMEET_ADMIN_TOKEN", admin_token)
+    _long_enough("MENTORMEET_SECRET", secret)
     return Config(
         host=host,
         port=port,

@@ -3,7 +3,11 @@ import stat
 import pytest
 
 from analytics.camera import CameraConfig
-from server.config import ConfigError, load_config
+from server.cli import main
+from server.config import MIN_SECRET_LENGTH, ConfigError, load_config
+
+ENV_TOKEN = "admin-token-from-the-environment-0123"
+ENV_SECRET = "signing-secret-from-the-environment-01"
 
 
 def test_first_run_generates_and_stores_the_admin_token_and_secret(tmp_path):
@@ -53,18 +57,18 @@ def test_environment_variables_win_over_stored_secrets(tmp_path):
 
     config = load_config(
         data_dir=tmp_path,
-        environ={"MENTORMEET_ADMIN_TOKEN": "from-env", "MENTORMEET_SECRET": "env-secret"},
+        environ={"MENTORMEET_ADMIN_TOKEN": ENV_TOKEN, "MENTORMEET_SECRET": ENV_SECRET},
     )
 
-    assert config.admin_token == "from-env"
-    assert config.secret == b"env-secret"
+    assert config.admin_token == ENV_TOKEN
+    assert config.secret == ENV_SECRET.encode()
     assert config.admin_token_file is None
 
 
 def test_secrets_from_the_environment_are_not_written_to_disk(tmp_path):
     load_config(
         data_dir=tmp_path,
-        environ={"MENTORMEET_ADMIN_TOKEN": "from-env", "MENTORMEET_SECRET": "env-secret"},
+        environ={"MENTORMEET_ADMIN_TOKEN": ENV_TOKEN, "MENTORMEET_SECRET": ENV_SECRET},
     )
 
     assert not (tmp_path / "admin_token").exists()
@@ -180,3 +184,24 @@ def test_camera_settings_come_from_a_json_object_in_the_environment(tmp_path):
 def test_bad_camera_settings_are_a_config_error_naming_the_variable(tmp_path, value):
     with pytest.raises(ConfigError, match="MENTORMEET_CAMERA"):
         load_config(data_dir=tmp_path, environ={"MENTORMEET_CAMERA": value})
+
+
+@pytest.mark.parametrize("name", ["MENTORMEET_ADMIN_TOKEN", "MENTORMEET_SECRET"])
+def test_an_admin_token_or_secret_under_32_characters_is_refused_saying_why(tmp_path, name):
+    environ = {"MENTORMEET_ADMIN_TOKEN": ENV_TOKEN, "MENTORMEET_SECRET": ENV_SECRET}
+
+    with pytest.raises(
+        ConfigError, match=rf"{name} is too short \(31 characters\): it needs at least 32"
+    ):
+        load_config(data_dir=tmp_path, environ={**environ, name: "x" * (MIN_SECRET_LENGTH - 1)})
+
+    assert load_config(data_dir=tmp_path, environ={**environ, name: "x" * MIN_SECRET_LENGTH})
+
+
+def test_the_server_does_not_start_with_a_one_letter_admin_token(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MENTORMEET_ADMIN_TOKEN", "a")
+
+    status = main(["serve", "--data-dir", str(tmp_path)])
+
+    assert status == 2
+    assert "MENTORMEET_ADMIN_TOKEN is too short (1 characters)" in capsys.readouterr().err

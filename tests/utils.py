@@ -13,8 +13,8 @@ from analytics.events import SummaryDelivered
 
 T = TypeVar("T")
 
-ADMIN_TOKEN = "admin-token-for-tests"
-SECRET = b"secret-for-tests"
+ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
+SECRET = b"secret-for-tests-0123456789abcdefgh"
 PUBLIC_URL = "https://meet.example.org"
 
 SESSION_REQUEST: dict[str, Any] = {
