@@ -43,5 +43,5 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
             raise
         return web.json_response({"error": error.reason}, status=error.status)
     except Exception:
-        log.exception("unexpected error in %s %s", request.method, request.path)
+        log.exception("unexpected error in %s %s", request.method, request.rel_url.raw_path)
         return web.json_response({"error": "internal error"}, status=500)
