@@ -58,6 +58,10 @@ class Config:
     # aiohttp pings this often and drops a client whose pong is half of it late; it rounds
     # timers over 5 s up to a whole second, so 9 s drops a silent client within 15 s.
     heartbeat_seconds: float = 9.0
+    # A WebSocket that has not joined (sent a valid ``hello``) by then is closed.
+    hello_timeout_seconds: float = 10.0
+    # Open WebSockets per client address; behind a proxy every client has its address.
+    max_connections_per_address: int = 50
     clock: ClockPolicy = field(default_factory=ClockPolicy)
     # Camera analytics: how the uplink is throttled and how its frames are judged.
     camera: CameraConfig = field(default_factory=CameraConfig)
@@ -133,6 +137,15 @@ def _minutes(environ: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise ConfigError(f"{name} cannot be negative")
     return value
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _clock_policy(environ: Mapping[str, str]) -> ClockPolicy:
@@ -274,4 +287,7 @@ def load_config(
         delivery=_delivery_settings(environ, data_dir),
         camera=_camera_config(environ),
         admin_token_file=admin_token_file,
+        max_connections_per_address=_positive_int(
+            environ, "MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS", Config.max_connections_per_address
+        ),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +117,7 @@ class RoomHub:
         self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
             lambda: TokenBucket(rate=JOINS_PER_SECOND, burst=JOIN_BURST)
         )
+        self._per_address: Counter[str | None] = Counter()
 
     async def resume(self) -> None:
         """After a restart nobody is connected, whatever the log says: record the leaves.
@@ -138,7 +139,22 @@ class RoomHub:
         return set(self._rooms.get(session_id, {}))
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        """Serve one participant's WebSocket until it closes."""
+        """Serve one participant's WebSocket until it closes; refuse one too many from
+        the same address before it opens."""
+        address = request.remote
+        if self._per_address[address] >= self._config.max_connections_per_address:
+            raise web.HTTPTooManyRequests(
+                text="too many connections from your address", headers={"Retry-After": "10"}
+            )
+        self._per_address[address] += 1
+        try:
+            return await self._serve(request)
+        finally:
+            self._per_address[address] -= 1
+            if not self._per_address[address]:
+                del self._per_address[address]
+
+    async def _serve(self, request: web.Request) -> web.WebSocketResponse:
         # No per-message compression, which every browser offers: its zlib state costs
         # about 100 KiB a connection and CPU on every message, for messages of a few
         # hundred bytes.
@@ -153,6 +169,10 @@ class RoomHub:
         admitting: asyncio.Future[Connection | None] | None = None
         limit = TokenBucket(rate=MESSAGES_PER_SECOND, burst=MESSAGE_BURST)
         refused = 0
+        # Heartbeats keep an idle socket open for ever: one that never says hello goes.
+        hello_overdue = asyncio.get_running_loop().call_later(
+            self._config.hello_timeout_seconds, self._hello_overdue, ws
+        )
         try:
             async for frame in ws:
                 if not limit.allow(time.monotonic()):
@@ -178,6 +198,8 @@ class RoomHub:
                 # started runs to its end regardless, or an event could be stored but not
                 # applied, or a join recorded with no leave to follow it.
                 if connection is None:
+                    if isinstance(message, Hello):
+                        hello_overdue.cancel()  # it ends in a welcome or a refusal that closes
                     admitting = self._in_background(self._admit(ws, message))
                     connection = await asyncio.shield(admitting)
                     admitting = None  # done: not worth its memory for the whole call
@@ -188,6 +210,7 @@ class RoomHub:
                 else:
                     await asyncio.shield(self._in_background(self._dispatch(connection, message)))
         finally:
+            hello_overdue.cancel()
             self._sockets.discard(ws)
             if connection is None and admitting is not None:
                 connection = await asyncio.shield(admitting)
@@ -255,6 +278,11 @@ class RoomHub:
         if previous is not None:
             self._in_background(self._close_replaced(previous))
         return connection
+
+    def _hello_overdue(self, ws: web.WebSocketResponse) -> None:
+        seconds = self._config.hello_timeout_seconds
+        message = f"no hello within {seconds:g} s of connecting"
+        self._in_background(self._refuse(ws, "hello_timeout", message, final=False))
 
     async def _refuse(
         self, ws: web.WebSocketResponse, code: str, message: str, *, final: bool = True

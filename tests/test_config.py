@@ -205,3 +205,16 @@ def test_the_server_does_not_start_with_a_one_letter_admin_token(tmp_path, monke
 
     assert status == 2
     assert "MENTORMEET_ADMIN_TOKEN is too short (1 characters)" in capsys.readouterr().err
+
+
+def test_sockets_get_ten_seconds_for_hello_and_fifty_per_address_unless_configured(tmp_path):
+    default = load_config(data_dir=tmp_path, environ={})
+    configured = load_config(
+        data_dir=tmp_path, environ={"MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "200"}
+    )
+
+    assert default.hello_timeout_seconds == 10
+    assert default.max_connections_per_address == 50
+    assert configured.max_connections_per_address == 200
+    with pytest.raises(ConfigError, match="MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS must be"):
+        load_config(data_dir=tmp_path, environ={"MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "0"})

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from aiohttp import ClientSession, TCPConnector
+import asyncio
+import json
+import os
+import time
+from dataclasses import replace
+
+import pytest
+from aiohttp import ClientSession, TCPConnector, WSMsgType, WSServerHandshakeError
 
 from server.app import make_app
 from server.signalling import JOIN_BURST, MESSAGE_BURST
 from server.throttle import ADMIN_GUESS_BURST
-from tests.room_client import connect, hello, join, present, receive, receive_error
-from tests.utils import api_state, bearer
+from tests.room_client import closed, connect, hello, join, present, receive, receive_error
+from tests.utils import ADMIN_TOKEN, SESSION_REQUEST, api_state, bearer, eventually, token_of
 
 
 async def test_a_flooding_client_is_told_to_slow_down_and_its_peer_is_unaffected(client, session):
@@ -80,3 +87,66 @@ async def test_guessing_through_a_session_is_throttled_but_genuine_invites_pass(
     assert statuses[:ADMIN_GUESS_BURST] == [401] * ADMIN_GUESS_BURST
     assert set(statuses[ADMIN_GUESS_BURST:]) == {429}
     assert (await client.get(url, headers=session.headers("mentor"))).status == 200
+
+
+HELLO_TIMEOUT = 1.0
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture
+def strict_app(config):
+    """The app with a short wait for hello, and room for a crowd from one address."""
+    return make_app(
+        replace(config, hello_timeout_seconds=HELLO_TIMEOUT, max_connections_per_address=1000)
+    )
+
+
+async def test_hundreds_of_sockets_that_never_say_hello_are_closed_and_their_descriptors_freed(
+    aiohttp_client, strict_app
+):
+    client = await aiohttp_client(strict_app, connector=TCPConnector(limit=0))
+    baseline = open_descriptors()
+    opened_at = time.monotonic()
+
+    sockets = await asyncio.gather(*(client.ws_connect("/ws") for _ in range(500)))
+    assert open_descriptors() >= baseline + 500
+    codes = await asyncio.gather(*(receive_error(ws) for ws in sockets))
+    await asyncio.gather(*(closed(ws) for ws in sockets))
+
+    assert set(codes) == {"hello_timeout"}
+    assert all(ws.closed for ws in sockets)
+    await eventually(lambda: open_descriptors() <= baseline)
+    assert time.monotonic() - opened_at < HELLO_TIMEOUT + 10
+
+
+async def test_a_socket_that_said_hello_outlives_the_wait_for_hello(aiohttp_client, strict_app):
+    client = await aiohttp_client(strict_app)
+    response = await client.post("/api/sessions", json=SESSION_REQUEST, headers=bearer(ADMIN_TOKEN))
+    token = token_of((await response.json())["links"]["mentor"])
+    ws = await client.ws_connect("/ws")
+    await hello(ws, token, "mentor-tab-1")
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(2 * HELLO_TIMEOUT):
+            while True:
+                message = await ws.receive()
+                assert message.type == WSMsgType.TEXT, message
+                assert json.loads(message.data)["type"] != "error", message.data
+
+
+async def test_connections_from_one_address_are_capped_and_others_still_get_in(
+    aiohttp_client, config
+):
+    client = await aiohttp_client(make_app(replace(config, max_connections_per_address=3)))
+    sockets = [await client.ws_connect("/ws") for _ in range(3)]
+
+    with pytest.raises(WSServerHandshakeError) as refused:
+        await client.ws_connect("/ws")
+    assert refused.value.status == 429
+    async with ClientSession(connector=TCPConnector(local_addr=("127.0.0.2", 0))) as other:
+        await (await other.ws_connect(client.make_url("/ws"))).close()
+    await sockets.pop().close()
+    await eventually(lambda: client.ws_connect("/ws"))
