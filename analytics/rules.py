@@ -5,6 +5,7 @@ if allowed, becomes the event that records it. A refusal says why in a code and 
 from __future__ import annotations
 
 from analytics.events import (
+    ROLES,
     Actor,
     AgendaDraftItem,
     AgendaItemAdded,
@@ -12,12 +13,16 @@ from analytics.events import (
     AgendaItemUnchecked,
     AgendaSet,
     ConcernRaised,
+    Event,
     MeetingRated,
     NoteAdded,
 )
 from analytics.session import SessionState
 
 __all__ = [
+    "MAX_AGENDA_REWRITES",
+    "MAX_CONCERNS",
+    "MAX_RATINGS",
     "Rejected",
     "add_agenda_item",
     "check_agenda_item",
@@ -26,6 +31,13 @@ __all__ = [
     "set_agenda",
     "write_note",
 ]
+
+
+# Caps per participant and session: generous for people, a wall for scripts (every write
+# stays in the log, and concerns in every summary and dashboard answer).
+MAX_CONCERNS = 20
+MAX_RATINGS = 20
+MAX_AGENDA_REWRITES = 50
 
 
 class Rejected(Exception):
@@ -42,6 +54,13 @@ def _require_open(state: SessionState) -> None:
         raise Rejected("session_ended", "this session has ended")
 
 
+def _require_under_cap(
+    state: SessionState, event_type: type[Event], actor: Actor, cap: int, what: str
+) -> None:
+    if actor in ROLES and state.written(event_type, actor) >= cap:
+        raise Rejected("too_many", f"{what} at most {cap} times in a session")
+
+
 def _require_item(state: SessionState, item_id: int) -> None:
     if state.agenda.item(item_id) is None:
         raise Rejected("unknown_item", f"there is no agenda item {item_id}")
@@ -54,6 +73,7 @@ def set_agenda(
     if actor != "mentoree":
         raise Rejected("forbidden", "only the mentoree writes the agenda before the meeting")
     _require_open(state)
+    _require_under_cap(state, AgendaSet, actor, MAX_AGENDA_REWRITES, "the agenda can be sent")
     if state.started_at is not None:
         raise Rejected(
             "session_started", "the session has started: add and check items in the room"
@@ -92,6 +112,7 @@ def raise_concern(state: SessionState, actor: Actor, text: str, at: float) -> Co
     """A participant tells the MPM about a problem: before, during or after the meeting."""
     if actor not in ("mentor", "mentoree"):
         raise Rejected("forbidden", "concerns come from the participants")
+    _require_under_cap(state, ConcernRaised, actor, MAX_CONCERNS, "each of you can raise concerns")
     return ConcernRaised(at=at, actor=actor, role=actor, text=text)
 
 
@@ -103,4 +124,5 @@ def rate_meeting(
         raise Rejected("forbidden", "only the participants rate their meeting")
     if state.status != "ended":
         raise Rejected("not_ended", "a meeting can be rated once it has ended")
+    _require_under_cap(state, MeetingRated, actor, MAX_RATINGS, "each of you can rate a meeting")
     return MeetingRated(at=at, actor=actor, role=actor, score=score, comment=comment)

@@ -18,6 +18,7 @@ from analytics.agenda import Agenda
 from analytics.camera_time import CameraRecord
 from analytics.events import (
     ROLES,
+    AgendaSet,
     ConcernRaised,
     Event,
     MeetingRated,
@@ -35,6 +36,8 @@ from analytics.events import (
 from analytics.talk import Talk, start_speaking, stop_speaking
 
 Status = Literal["scheduled", "live", "ended"]
+# Participants' writes that the rules cap per session (they count in SessionState.writes).
+CAPPED_WRITES = (ConcernRaised, MeetingRated, AgendaSet)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +119,12 @@ class SessionState:
     concerns: tuple[Concern, ...] = ()
     ratings: dict[Role, Rating] = field(default_factory=dict)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
+    # How many times each participant wrote each kind of event that analytics.rules caps.
+    writes: dict[tuple[str, Role], int] = field(default_factory=dict)
+
+    def written(self, event_type: type[Event], role: Role) -> int:
+        """How many events of ``event_type`` ``role`` has written so far."""
+        return self.writes.get((event_type.type, role), 0)
 
     @property
     def status(self) -> Status:
@@ -220,6 +229,9 @@ def apply(state: SessionState, event: Event) -> SessionState:
 
     After the end only what comes after a meeting counts: concerns, ratings, deliveries.
     """
+    if isinstance(event, CAPPED_WRITES) and event.actor in ROLES:
+        key = (event.type, event.actor)
+        state = replace(state, writes={**state.writes, key: state.writes.get(key, 0) + 1})
     match event:
         case ConcernRaised(role=role, text=text, at=at):
             concern = Concern(role=role, text=text, at=at)

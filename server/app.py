@@ -16,6 +16,7 @@ from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
+from server.guards import invite_guard
 from server.keys import (
     ADMIN_GUESSES,
     BOOK,
@@ -79,7 +80,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 def make_app(config: Config) -> web.Application:
     """Build the application; its store opens on start-up and closes on clean-up."""
-    app = web.Application(middlewares=[api_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[api_errors, invite_guard], client_max_size=MAX_BODY_BYTES)
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
     app[ADMIN_GUESSES] = admin_guesses()

@@ -11,9 +11,11 @@ from dataclasses import replace
 import pytest
 from aiohttp import ClientSession, TCPConnector, WSMsgType, WSServerHandshakeError
 
+from analytics.rules import MAX_CONCERNS
 from server.app import make_app
+from server.keys import PARTICIPANT_WRITES
 from server.signalling import JOIN_BURST, MESSAGE_BURST
-from server.throttle import ADMIN_GUESS_BURST
+from server.throttle import ADMIN_GUESS_BURST, WRITE_BURST, Throttle
 from tests.room_client import closed, connect, hello, join, present, receive, receive_error
 from tests.utils import ADMIN_TOKEN, SESSION_REQUEST, api_state, bearer, eventually, token_of
 
@@ -150,3 +152,49 @@ async def test_connections_from_one_address_are_capped_and_others_still_get_in(
         await (await other.ws_connect(client.make_url("/ws"))).close()
     await sockets.pop().close()
     await eventually(lambda: client.ws_connect("/ws"))
+
+
+async def test_a_flood_of_concerns_from_one_invite_gets_429_after_the_burst(
+    client, session, admin_headers
+):
+    url = f"/api/sessions/{session.id}/concerns"
+    concern = {"text": "x" * 2000}
+
+    answers = [
+        await client.post(url, json=concern, headers=session.headers("mentoree"))
+        for _ in range(300)
+    ]
+
+    statuses = [answer.status for answer in answers]
+    assert statuses.index(429) == WRITE_BURST
+    assert set(statuses[WRITE_BURST:]) == {429}
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    # The other participant's allowance is their own.
+    mentor = await client.post(url, json={"text": "mine"}, headers=session.headers("mentor"))
+    assert mentor.status == 201
+    dashboard = await client.get("/api/dashboard", headers=admin_headers)
+    assert len(await dashboard.read()) < 100_000
+
+
+async def test_concerns_are_capped_per_participant_and_session_across_restarts(
+    aiohttp_client, config
+):
+    app = make_app(config)
+    app[PARTICIPANT_WRITES] = Throttle(per_minute=60_000, burst=1000, what="requests")
+    client = await aiohttp_client(app)
+    response = await client.post("/api/sessions", json=SESSION_REQUEST, headers=bearer(ADMIN_TOKEN))
+    body = await response.json()
+    url = f"/api/sessions/{body['id']}/concerns"
+    headers = bearer(token_of(body["links"]["mentor"]))
+
+    statuses = [
+        (await client.post(url, json={"text": f"{n}"}, headers=headers)).status for n in range(25)
+    ]
+
+    assert statuses == [201] * MAX_CONCERNS + [429] * 5
+    restarted = await aiohttp_client(make_app(config))
+    refused = await restarted.post(url, json={"text": "again"}, headers=headers)
+    assert refused.status == 429
+    assert (await refused.json())["error"] == (
+        "each of you can raise concerns at most 20 times in a session"
+    )

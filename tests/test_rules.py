@@ -12,7 +12,7 @@ from analytics.events import (
     NoteAdded,
 )
 from analytics.session import fold
-from tests.events import T0, ended, joined, left, scheduled
+from tests.events import T0, agenda_set, concern, ended, joined, left, rated, scheduled
 
 START = T0 + 30
 DRAFT = (AgendaDraftItem(text="Career goals"), AgendaDraftItem(text="Code review habits"))
@@ -161,3 +161,29 @@ def test_the_agenda_cannot_be_changed_in_the_room_after_the_end():
     assert refusal(lambda: rules.add_agenda_item(state, "mentor", "late", at, max_items=30)) == (
         "session_ended"
     )
+
+
+def test_each_participant_raises_at_most_twenty_concerns_in_a_session():
+    twenty = [concern("mentoree", f"concern {n}", T0 + n) for n in range(rules.MAX_CONCERNS)]
+    state = fold([SCHEDULED, *twenty])
+
+    assert refusal(lambda: rules.raise_concern(state, "mentoree", "one more", T0 + 99)) == (
+        "too_many"
+    )
+    assert rules.raise_concern(state, "mentor", "mine", T0 + 99).role == "mentor"
+
+
+def test_ratings_and_agenda_rewrites_are_capped_per_participant_and_session():
+    ratings = [rated("mentor", 4, "", START + 700 + n) for n in range(rules.MAX_RATINGS)]
+    rewrites = [agenda_set(T0 - 600 + n, "Goals") for n in range(rules.MAX_AGENDA_REWRITES)]
+    rewritten = fold([SCHEDULED, *rewrites])
+
+    assert refusal(lambda: rules.set_agenda(rewritten, "mentoree", NEW_AGENDA, T0)) == "too_many"
+    ended_and_rated = fold(
+        [SCHEDULED, joined("mentor", T0), joined("mentoree", START), ended(START + 600), *ratings]
+    )
+    assert refusal(lambda: rules.rate_meeting(ended_and_rated, "mentor", 5, "", START + 800)) == (
+        "too_many"
+    )
+    assert rules.rate_meeting(ended_and_rated, "mentoree", 5, "", START + 800).score == 5
+    assert rewritten.written(AgendaSet, "mentoree") == rules.MAX_AGENDA_REWRITES
