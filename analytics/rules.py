@@ -16,6 +16,7 @@ from analytics.events import (
     Event,
     MeetingRated,
     NoteAdded,
+    SessionEnded,
 )
 from analytics.session import SessionState
 
@@ -23,9 +24,13 @@ __all__ = [
     "MAX_AGENDA_REWRITES",
     "MAX_CONCERNS",
     "MAX_RATINGS",
+    "MAX_START_AHEAD_SECONDS",
+    "PAST_START_GRACE_SECONDS",
     "Rejected",
     "add_agenda_item",
     "check_agenda_item",
+    "check_start",
+    "end_session",
     "raise_concern",
     "rate_meeting",
     "set_agenda",
@@ -38,6 +43,10 @@ __all__ = [
 MAX_CONCERNS = 20
 MAX_RATINGS = 20
 MAX_AGENDA_REWRITES = 50
+# A start further ahead would make invite links that never expire.
+MAX_START_AHEAD_SECONDS = 365 * 24 * 3600
+# A start a little in the past is "now" (a form keeps minutes, a request takes a while).
+PAST_START_GRACE_SECONDS = 300
 
 
 class Rejected(Exception):
@@ -79,6 +88,28 @@ def set_agenda(
             "session_started", "the session has started: add and check items in the room"
         )
     return AgendaSet(at=at, actor=actor, items=items)
+
+
+def check_start(scheduled_start: float, now: float, *, confirm_past_start: bool) -> None:
+    """The MPM schedules a session: within a year, and in the past only when confirmed."""
+    if scheduled_start > now + MAX_START_AHEAD_SECONDS:
+        raise Rejected("start_too_late", "a session must start within a year from now")
+    if scheduled_start < now - PAST_START_GRACE_SECONDS and not confirm_past_start:
+        raise Rejected(
+            "start_in_past",
+            'this start is in the past: send "confirm_past_start": true to schedule it anyway',
+        )
+
+
+def end_session(state: SessionState, actor: Actor, at: float) -> SessionEnded:
+    """A participant ends the session for both, which they may once it has started."""
+    _require_open(state)
+    if state.started_at is None:
+        raise Rejected(
+            "not_started",
+            "the session has not started (both of you in the room): leave instead of ending it",
+        )
+    return SessionEnded(at=at, actor=actor, reason="ended_by_participant")
 
 
 def check_agenda_item(

@@ -12,7 +12,7 @@ from analytics.events import ROLES, AgendaDraftItem, Person, Role, SessionSchedu
 from analytics.session import SessionState
 from server.auth import require_admin, require_session_access
 from server.config import Config
-from server.endpoints import act, decode_body, session_or_404
+from server.endpoints import act, decode_body, refusal, session_or_404
 from server.keys import BOOK, CONFIG
 from server.schemas import AgendaRequest, ScheduleRequest
 from server.tokens import InviteClaims, issue_token
@@ -44,13 +44,19 @@ async def schedule_session(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     require_admin(config, request)
     body = await decode_body(request, ScheduleRequest)
+    now = time.time()
+    try:
+        start = body.scheduled_start.timestamp()
+        rules.check_start(start, now, confirm_past_start=body.confirm_past_start)
+    except rules.Rejected as rejected:
+        raise refusal(rejected) from None
     event = SessionScheduled(
-        at=time.time(),
+        at=now,
         actor="mpm",
         session_id=secrets.token_urlsafe(9),
         mentor=Person(name=body.mentor.name.strip(), email=body.mentor.email),
         mentoree=Person(name=body.mentoree.name.strip(), email=body.mentoree.email),
-        scheduled_start=body.scheduled_start.timestamp(),
+        scheduled_start=start,
         allotted_minutes=body.allotted_minutes,
         agenda=tuple(AgendaDraftItem(text=item.strip()) for item in body.agenda),
     )

@@ -17,7 +17,7 @@ from server.keys import BOOK
 from server.schemas import control_character_field, control_characters
 from server.sessions import UnknownSession
 
-__all__ = ["act", "decode_body", "session_or_404"]
+__all__ = ["act", "decode_body", "refusal", "session_or_404"]
 
 T = TypeVar("T")
 
@@ -28,6 +28,8 @@ REJECTION_STATUS: dict[str, type[web.HTTPError]] = {
     "session_started": web.HTTPConflict,
     "not_ended": web.HTTPConflict,
     "too_many": web.HTTPTooManyRequests,
+    "start_too_late": web.HTTPUnprocessableEntity,
+    "start_in_past": web.HTTPUnprocessableEntity,
 }
 
 
@@ -43,6 +45,11 @@ async def decode_body(request: web.Request, schema: type[T]) -> T:
         if field is not None:
             raise json_error(web.HTTPUnprocessableEntity, control_characters(field)) from None
         raise json_error(web.HTTPBadRequest, f"invalid request body: {error}") from None
+
+
+def refusal(rejected: rules.Rejected) -> web.HTTPError:
+    """A rule's refusal as the JSON error with its status."""
+    return json_error(REJECTION_STATUS.get(rejected.code, web.HTTPBadRequest), rejected.message)
 
 
 async def session_or_404(request: web.Request, session_id: str) -> SessionState:
@@ -65,7 +72,6 @@ async def act(
         state = await session_or_404(request, session_id)
         try:
             event = decide(state, time.time())
-        except rules.Rejected as refusal:
-            status = REJECTION_STATUS.get(refusal.code, web.HTTPBadRequest)
-            raise json_error(status, refusal.message) from None
+        except rules.Rejected as rejected:
+            raise refusal(rejected) from None
         return await book.record(session_id, event)

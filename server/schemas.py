@@ -70,6 +70,8 @@ class ScheduleRequest(msgspec.Struct, forbid_unknown_fields=True):
     scheduled_start: Annotated[datetime, Meta(tz=True)]
     allotted_minutes: Annotated[int, Meta(ge=1, le=240)]
     agenda: Annotated[list[AgendaText], Meta(max_length=MAX_AGENDA_ITEMS)] = []
+    # A start in the past is refused unless the MPM confirms it.
+    confirm_past_start: bool = False
 
 
 class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -26,7 +26,6 @@ from analytics.events import (
     ParticipantJoined,
     ParticipantLeft,
     Role,
-    SessionEnded,
     SpeakingChanged,
     other_role,
 )
@@ -314,10 +313,7 @@ class RoomHub:
         role = connection.role
         match message:
             case End():
-                await self._act(
-                    connection,
-                    lambda _, at: SessionEnded(at=at, actor=role, reason="ended_by_participant"),
-                )
+                await self._act(connection, lambda state, at: rules.end_session(state, role, at))
             case AgendaCheck(item_id=item_id, done=done):
                 await self._act(
                     connection,

@@ -187,3 +187,34 @@ def test_ratings_and_agenda_rewrites_are_capped_per_participant_and_session():
     )
     assert rules.rate_meeting(ended_and_rated, "mentoree", 5, "", START + 800).score == 5
     assert rewritten.written(AgendaSet, "mentoree") == rules.MAX_AGENDA_REWRITES
+
+
+def test_a_participant_ends_the_session_only_once_it_has_started():
+    alone = fold([SCHEDULED, joined("mentor", T0)])
+
+    assert refusal(lambda: rules.end_session(alone, "mentor", T0 + 5)) == "not_started"
+    assert refusal(lambda: rules.end_session(scheduled_session(), "mentoree", T0)) == "not_started"
+    event = rules.end_session(started_session(), "mentoree", START + 60)
+    assert (event.actor, event.reason, event.at) == ("mentoree", "ended_by_participant", START + 60)
+    assert refusal(lambda: rules.end_session(ended_session(), "mentor", START + 700)) == (
+        "session_ended"
+    )
+
+
+def test_a_start_within_the_year_is_fine_one_further_ahead_is_refused():
+    rules.check_start(T0 + rules.MAX_START_AHEAD_SECONDS, T0, confirm_past_start=False)
+
+    too_late = T0 + rules.MAX_START_AHEAD_SECONDS + 1
+    assert refusal(lambda: rules.check_start(too_late, T0, confirm_past_start=True)) == (
+        "start_too_late"
+    )
+
+
+def test_a_start_in_the_past_needs_a_confirmation():
+    rules.check_start(T0 - rules.PAST_START_GRACE_SECONDS, T0, confirm_past_start=False)
+
+    yesterday = T0 - 24 * 3600
+    assert refusal(lambda: rules.check_start(yesterday, T0, confirm_past_start=False)) == (
+        "start_in_past"
+    )
+    rules.check_start(yesterday, T0, confirm_past_start=True)
