@@ -15,6 +15,7 @@ from typing import Any
 from analytics.camera import CameraConfig
 from analytics.clock import ClockPolicy
 from analytics.summary import SummaryPolicy
+from server.private import FILE_MODE, private_dir, write_private
 
 __all__ = ["MIN_SECRET_LENGTH", "Config", "ConfigError", "DeliverySettings", "load_config"]
 
@@ -103,11 +104,10 @@ def _long_enough(name: str, value: str) -> str:
 def _persisted_secret(path: Path) -> str:
     """Read the secret stored at ``path``, creating it (owner-only) on first use."""
     if path.exists():
+        path.chmod(FILE_MODE)  # kept from a version that left it to the umask
         return path.read_text().strip()
     value = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(value + "\n")
+    write_private(path, f"{value}\n".encode())
     return value
 
 
@@ -264,7 +264,7 @@ def load_config(
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
             raise ConfigError(f"no such file: {path}")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     admin_token = environ.get("MENTORMEET_ADMIN_TOKEN", "")
     admin_token_file = None
     if not admin_token:

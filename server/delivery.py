@@ -27,6 +27,7 @@ from analytics.report import render_html_document, render_markdown, to_json
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
 from server.config import DeliverySettings
+from server.private import private_dir, write_private
 from server.sessions import SessionBook
 
 __all__ = [
@@ -86,11 +87,11 @@ class OutboxChannel:
         await asyncio.to_thread(self._write, summary.session_id, files)
 
     def _write(self, session_id: str, files: dict[str, bytes]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         for suffix, content in files.items():
             target = self.directory / f"{session_id}.{suffix}"
             partial = target.with_suffix(f".{suffix}.partial")
-            partial.write_bytes(content)
+            write_private(partial, content)
             os.replace(partial, target)  # readers never see half a file
 
 

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 import msgspec
 
 from analytics.events import EVENT_TYPES, Event
+from server.private import FILE_MODE, private_dir, private_file
 
 __all__ = ["EventStore", "SqliteEventStore", "decode_event", "encode_event"]
 
@@ -72,7 +73,13 @@ class SqliteEventStore:
         return self
 
     def _open(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self._path.parent)
+        # SQLite gives the WAL and shared-memory files the database file's mode.
+        private_file(self._path)
+        for suffix in ("-wal", "-shm"):
+            leftover = Path(f"{self._path}{suffix}")
+            if leftover.exists():
+                leftover.chmod(FILE_MODE)
         db = sqlite3.connect(self._path, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
