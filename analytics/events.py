@@ -141,6 +141,13 @@ class SessionEnded(Event):
     reason: EndReason
 
 
+@dataclass(frozen=True, kw_only=True)
+class SessionCancelled(Event):
+    """The MPM called the session off: it is over, and its invite links are dead."""
+
+    type: ClassVar[str] = "session_cancelled"
+
+
 # ``on``: the camera shows a face; ``no_face``: a live picture with nobody in it;
 # ``off``: disabled, black, frozen or not sending.
 CameraState = Literal["on", "no_face", "off"]
@@ -222,6 +229,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SpeakingChanged,
         WarningSent,
         SessionEnded,
+        SessionCancelled,
         CameraReported,
         CameraObserved,
         ConcernRaised,

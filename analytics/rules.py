@@ -16,6 +16,7 @@ from analytics.events import (
     Event,
     MeetingRated,
     NoteAdded,
+    SessionCancelled,
     SessionEnded,
 )
 from analytics.session import SessionState
@@ -28,9 +29,11 @@ __all__ = [
     "PAST_START_GRACE_SECONDS",
     "Rejected",
     "add_agenda_item",
+    "cancel_session",
     "check_agenda_item",
     "check_start",
     "end_session",
+    "past_retention",
     "raise_concern",
     "rate_meeting",
     "set_agenda",
@@ -59,7 +62,9 @@ class Rejected(Exception):
 
 
 def _require_open(state: SessionState) -> None:
-    if state.status == "ended":
+    if state.status == "cancelled":
+        raise Rejected("session_cancelled", "this session was cancelled")
+    if state.over:
         raise Rejected("session_ended", "this session has ended")
 
 
@@ -88,6 +93,19 @@ def set_agenda(
             "session_started", "the session has started: add and check items in the room"
         )
     return AgendaSet(at=at, actor=actor, items=items)
+
+
+def cancel_session(state: SessionState, actor: Actor, at: float) -> SessionCancelled:
+    """The MPM calls off a session that is not over yet."""
+    if actor != "mpm":
+        raise Rejected("forbidden", "only the program manager cancels a session")
+    _require_open(state)
+    return SessionCancelled(at=at, actor=actor)
+
+
+def past_retention(state: SessionState, now: float, *, retention_days: float) -> bool:
+    """Whether a session ended (or was cancelled) longer than ``retention_days`` ago."""
+    return state.ended_at is not None and state.ended_at < now - retention_days * 24 * 3600
 
 
 def check_start(scheduled_start: float, now: float, *, confirm_past_start: bool) -> None:

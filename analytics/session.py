@@ -26,6 +26,7 @@ from analytics.events import (
     ParticipantLeft,
     Person,
     Role,
+    SessionCancelled,
     SessionEnded,
     SessionScheduled,
     SpeakingChanged,
@@ -35,7 +36,7 @@ from analytics.events import (
 )
 from analytics.talk import Talk, start_speaking, stop_speaking
 
-Status = Literal["scheduled", "live", "ended"]
+Status = Literal["scheduled", "live", "ended", "cancelled"]
 # Participants' writes that the rules cap per session (they count in SessionState.writes).
 CAPPED_WRITES = (ConcernRaised, MeetingRated, AgendaSet)
 
@@ -112,6 +113,7 @@ class SessionState:
     ended_at: float | None = None
     ended_by: str | None = None
     end_reason: str | None = None
+    cancelled_at: float | None = None
     pauses: tuple[Pause, ...] = ()
     # When the last participant left a started session, while it stays empty.
     emptied_at: float | None = None
@@ -128,7 +130,10 @@ class SessionState:
 
     @property
     def status(self) -> Status:
-        """``scheduled`` until someone joins, ``live`` until it ends, then ``ended``."""
+        """``scheduled`` until someone joins, ``live`` until it ends, then ``ended``;
+        ``cancelled`` once the MPM called it off."""
+        if self.cancelled_at is not None:
+            return "cancelled"
         if self.ended_at is not None:
             return "ended"
         if any(p.joins for p in self.presence.values()):
@@ -138,6 +143,11 @@ class SessionState:
     def person(self, role: Role) -> Person:
         """The person who holds ``role`` in this session."""
         return self.mentor if role == "mentor" else self.mentoree
+
+    @property
+    def over(self) -> bool:
+        """Ended or cancelled: nothing happens in the room any more."""
+        return self.ended_at is not None
 
     @property
     def everyone_present(self) -> bool:
@@ -205,8 +215,7 @@ def _stop_talking(state: SessionState, talk: Talk, at: float) -> Talk:
     return stop_speaking(talk, at) if state.started_at is not None else Talk()
 
 
-def _ended(state: SessionState, event: SessionEnded) -> SessionState:
-    at = event.at
+def _ended(state: SessionState, at: float, actor: str, reason: str) -> SessionState:
     presence = {role: _absent(state, p, at) for role, p in state.presence.items()}
     talk = {role: _stop_talking(state, t, at) for role, t in state.talk.items()}
     pauses = state.pauses
@@ -219,8 +228,8 @@ def _ended(state: SessionState, event: SessionEnded) -> SessionState:
         pauses=pauses,
         agenda=agenda_.stop_timing(state.agenda, at),
         ended_at=at,
-        ended_by=event.actor,
-        end_reason=event.reason,
+        ended_by=actor,
+        end_reason=reason,
     )
 
 
@@ -263,8 +272,10 @@ def apply(state: SessionState, event: Event) -> SessionState:
             return replace(state, talk={**state.talk, role: talk})
         case WarningSent(minutes_left=minutes):
             return replace(state, warnings_sent=state.warnings_sent | {minutes})
-        case SessionEnded():
-            return _ended(state, event)
+        case SessionEnded(at=at, actor=actor, reason=reason):
+            return _ended(state, at, actor, reason)
+        case SessionCancelled(at=at, actor=actor):
+            return replace(_ended(state, at, actor, "cancelled"), cancelled_at=at)
         case _:
             return replace(state, agenda=agenda_.apply(state.agenda, event))
 

@@ -31,6 +31,7 @@ from server.keys import (
 )
 from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter
 from server.media import UplinkPeers
+from server.retention import retention_sweeper
 from server.sessions import SessionBook
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
@@ -115,6 +116,7 @@ def make_app(config: Config) -> web.Application:
         await app[HUB].close()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(retention_sweeper)
     app.on_shutdown.append(close_rooms)
     app.add_routes(api.routes)
     app.add_routes(uplink.routes)

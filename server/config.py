@@ -63,6 +63,8 @@ class Config:
     hello_timeout_seconds: float = 10.0
     # Open WebSockets per client address; behind a proxy every client has its address.
     max_connections_per_address: int = 50
+    # Sessions that ended longer ago than this are deleted; None keeps them.
+    retention_days: float | None = None
     clock: ClockPolicy = field(default_factory=ClockPolicy)
     # Camera analytics: how the uplink is throttled and how its frames are judged.
     camera: CameraConfig = field(default_factory=CameraConfig)
@@ -137,6 +139,21 @@ def _minutes(environ: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise ConfigError(f"{name} cannot be negative")
     return value
+
+
+def _retention_days(environ: Mapping[str, str]) -> float | None:
+    text = environ.get("MENTORMEET_RETENTION_DAYS")
+    if not text:
+        return None
+    try:
+        days = float(text)
+    except ValueError:
+        days = math.nan
+    if not math.isfinite(days) or days <= 0:
+        raise ConfigError(
+            f"MENTORMEET_RETENTION_DAYS must be a number of days over 0, not {text!r}"
+        )
+    return days
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -287,6 +304,7 @@ def load_config(
         delivery=_delivery_settings(environ, data_dir),
         camera=_camera_config(environ),
         admin_token_file=admin_token_file,
+        retention_days=_retention_days(environ),
         max_connections_per_address=_positive_int(
             environ, "MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS", Config.max_connections_per_address
         ),

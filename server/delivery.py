@@ -221,6 +221,12 @@ class SummaryCourier:
         async with self._book.lock(session_id):
             await self._book.record(session_id, event)
 
+    def forget(self, session_id: str) -> None:
+        """The session is deleted: stop delivering its summary."""
+        for (task_session, _), task in list(self._tasks.items()):
+            if task_session == session_id:
+                task.cancel()
+
     async def close(self) -> None:
         """Stop retrying; what is not delivered yet resumes on the next start."""
         tasks = list(self._tasks.values())

@@ -25,6 +25,7 @@ T = TypeVar("T")
 REJECTION_STATUS: dict[str, type[web.HTTPError]] = {
     "forbidden": web.HTTPForbidden,
     "session_ended": web.HTTPConflict,
+    "session_cancelled": web.HTTPConflict,
     "session_started": web.HTTPConflict,
     "not_ended": web.HTTPConflict,
     "too_many": web.HTTPTooManyRequests,

@@ -26,6 +26,7 @@ from analytics.events import (
     ParticipantJoined,
     ParticipantLeft,
     Role,
+    SessionCancelled,
     SpeakingChanged,
     other_role,
 )
@@ -241,7 +242,10 @@ class RoomHub:
         except UnknownSession:
             await self._refuse(ws, "unknown_session", "this session does not exist")
             return None
-        if state.status == "ended":
+        if state.status == "cancelled":
+            await self._refuse(ws, "session_cancelled", "this session was cancelled")
+            return None
+        if state.over:
             await send(ws, {"type": "state", "session": live_state(state, time.time())})
             await self._refuse(ws, "session_ended", "this session has already ended")
             return None
@@ -364,7 +368,7 @@ class RoomHub:
         """Turn a participant's request into an event, or tell them why it was refused."""
         async with self._book.lock(connection.session_id):
             state = await self._book.get(connection.session_id)
-            if state.status == "ended":
+            if state.over:
                 await send_error(connection.ws, "session_ended", "this session has ended")
                 return
             try:
@@ -383,7 +387,7 @@ class RoomHub:
             if not room:
                 del self._rooms[connection.session_id]
             state = await self._book.get(connection.session_id)
-            if state.status == "ended":
+            if state.over:
                 return
             await self._record(connection.session_id, ParticipantLeft, connection.role)
             peer = room.get(other_role(connection.role))
@@ -401,6 +405,16 @@ class RoomHub:
         message = {"type": "state", "session": live_state(state, time.time())}
         for connection in list(self._rooms.get(state.session_id, {}).values()):
             await send(connection.ws, message)
+            if isinstance(event, SessionCancelled):
+                await self._refuse(connection.ws, "session_cancelled", "this session was cancelled")
+
+    def forget(self, session_id: str) -> None:
+        """The session is deleted: close its room, and keep nothing of it."""
+        for connection in self._rooms.pop(session_id, {}).values():
+            self._in_background(
+                self._refuse(connection.ws, "session_deleted", "this session was deleted")
+            )
+        self._join_limits.pop(session_id, None)
 
     async def close(self) -> None:
         """Close every WebSocket (server going away) and wait for background work."""

@@ -56,6 +56,7 @@ class EventStore(Protocol):
     async def append(self, session_id: str, event: Event) -> int: ...
     async def events(self, session_id: str) -> list[Event]: ...
     async def session_ids(self) -> list[str]: ...
+    async def delete(self, session_id: str) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -83,6 +84,8 @@ class SqliteEventStore:
         db = sqlite3.connect(self._path, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
+        # Deleted events are overwritten, not left readable in free pages.
+        db.execute("PRAGMA secure_delete=ON")
         db.executescript(_SCHEMA)
         self._db = db
 
@@ -133,6 +136,17 @@ class SqliteEventStore:
             ).fetchall()
         )
         return [session_id for (session_id,) in rows]
+
+    async def delete(self, session_id: str) -> None:
+        """Delete every event of a session, and leave no copy in the write-ahead log."""
+
+        def delete() -> None:
+            db = self._connection
+            with db:
+                db.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        await self._run(delete)
 
     async def close(self) -> None:
         """Close the database and its thread."""

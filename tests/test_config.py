@@ -218,3 +218,12 @@ def test_sockets_get_ten_seconds_for_hello_and_fifty_per_address_unless_configur
     assert configured.max_connections_per_address == 200
     with pytest.raises(ConfigError, match="MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS must be"):
         load_config(data_dir=tmp_path, environ={"MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "0"})
+
+
+def test_sessions_are_kept_unless_a_retention_period_is_set(tmp_path):
+    assert load_config(data_dir=tmp_path, environ={}).retention_days is None
+    config = load_config(data_dir=tmp_path, environ={"MENTORMEET_RETENTION_DAYS": "90"})
+    assert config.retention_days == 90
+    for wrong in ("0", "-1", "forever", "nan"):
+        with pytest.raises(ConfigError, match="MENTORMEET_RETENTION_DAYS must be a number"):
+            load_config(data_dir=tmp_path, environ={"MENTORMEET_RETENTION_DAYS": wrong})
