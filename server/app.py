@@ -75,7 +75,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         response.headers.setdefault("Strict-Transport-Security", HSTS)
 
 
-async def websocket(request: web.Request) -> web.WebSocketResponse:
+async def websocket(request: web.Request) -> web.StreamResponse:
     return await request.app[HUB].handle(request)
 
 

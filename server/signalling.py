@@ -140,14 +140,18 @@ class RoomHub:
         """Roles with an open connection in this room right now."""
         return set(self._rooms.get(session_id, {}))
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         """Serve one participant's WebSocket until it closes; refuse one too many from
         the same address before it opens."""
         address = request.remote
         if self._per_address[address] >= self._config.max_connections_per_address:
-            raise web.HTTPTooManyRequests(
-                text="too many connections from your address", headers={"Retry-After": "10"}
+            refusal = web.Response(
+                status=429,
+                text="too many connections from your address",
+                headers={"Retry-After": "10"},
             )
+            refusal.force_close()  # not kept alive: the point is fewer open sockets
+            return refusal
         self._per_address[address] += 1
         try:
             return await self._serve(request)
