@@ -61,7 +61,7 @@ def verdict(returncode: int, report: str | None, stderr: str) -> tuple[int, str]
         first = dependencies[0]["skip_reason"] if dependencies else "no packages"
         return 0, (
             f"pip-audit skipped: the vulnerability service knows none of the {skipped} "
-            f"installed packages (unreachable or no JSON API); first: {first}"
+            f"packages (unreachable or no JSON API); first: {first}"
         )
     note = f", {skipped} could not be audited" if skipped else ""
     return 0, f"pip-audit: no known vulnerabilities in {len(audited)} packages{note}"
