@@ -55,6 +55,9 @@ async def test_a_cancelled_sessions_links_die_at_once_everywhere(client, session
         assert answer.status == 410
     mpm_view = await client.get(f"/api/sessions/{session.id}", headers=admin_headers)
     assert (await mpm_view.json())["status"] == "cancelled"
+    assert (await client.get("/api/dashboard", headers=admin_headers)).status == 200
+    export = await client.get("/api/sessions.csv", headers=admin_headers)
+    assert f"{session.id},Ada Lovelace,Grace Hopper,cancelled," in await export.text()
 
 
 async def test_only_the_mpm_cancels_and_only_what_is_not_over(client, session, admin_headers):
