@@ -36,15 +36,12 @@ class ServerProcess:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         # Every bot connects from loopback: one address for hundreds of participants.
-        limits = {
-            "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN,
-            "MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "100000",
-        }
+        loopback = {"MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "100000"}
         with self.log_path.open("wb") as log:
             command = [sys.executable, "-m", module, "serve", "--port", str(port)]
             self.process = subprocess.Popen(
                 [*command, "--data-dir", str(data_dir)],
-                env={**os.environ, **environ, **limits},
+                env={**os.environ, **loopback, **environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN},
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
