@@ -6,7 +6,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: run test lint audit format bench browsers clean
+.PHONY: run test lint audit format bench browsers clean lock
+
+# Pinned versions with their hashes: every install comes from these (README, "Dependencies").
+LOCK := .ci/requirements.lock
+TEST_LOCK := .ci/requirements-test.lock
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || $(MAKE) --no-print-directory system-python
@@ -19,13 +23,23 @@ system-python:
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q python3-venv python3-pip; \
 	else echo "Install python3-venv (sudo apt-get install python3-venv) and run make again." >&2; exit 1; fi
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(TEST_LOCK) $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
 	touch $@
+
+# Re-resolve the locks from pyproject.toml: new dependencies get pinned, pins that still
+# fit stay. LOCK_ARGS=--upgrade moves every pin to its newest release.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --extra test --output-file $(TEST_LOCK) pyproject.toml
+	$(PIP_COMPILE) --constraint $(TEST_LOCK) --output-file $(LOCK) pyproject.toml
 
 run: $(VENV)/.installed
 	$(BIN)/mentormeet serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
@@ -43,10 +57,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Known vulnerabilities in the installed dependencies fail the build; no reachable
+# Known vulnerabilities in the locked dependencies fail the build; no reachable
 # vulnerability service means a skip that says so.
 audit: $(VENV)/.installed-test
-	$(BIN)/python -m tests.dependency_audit
+	$(BIN)/python -m tests.dependency_audit $(TEST_LOCK)
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -92,7 +92,7 @@ def _end_times(state: SessionState, policy: ClockPolicy) -> dict[EndReason, floa
 
 def next_deadline(state: SessionState, policy: ClockPolicy) -> float | None:
     """The next moment at which :func:`due_events` may have something to say."""
-    if state.status == "ended":
+    if state.over:
         return None
     times = [*_warning_times(state, policy).values(), *_end_times(state, policy).values()]
     return min(times, default=None)
@@ -104,7 +104,7 @@ def due_events(state: SessionState, now: float, policy: ClockPolicy) -> list[Eve
     Several warnings can fall due together (after a restart, say); they come out least
     urgent first, so the last one said is the one that is true now.
     """
-    if state.status == "ended":
+    if state.over:
         return []
     events: list[Event] = []
     due = [minutes for minutes, at in _warning_times(state, policy).items() if at <= now]

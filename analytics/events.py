@@ -141,6 +141,13 @@ class SessionEnded(Event):
     reason: EndReason
 
 
+@dataclass(frozen=True, kw_only=True)
+class SessionCancelled(Event):
+    """The MPM called the session off: it is over, and its invite links are dead."""
+
+    type: ClassVar[str] = "session_cancelled"
+
+
 # ``on``: the camera shows a face; ``no_face``: a live picture with nobody in it; ``off``:
 # the browser said the track is disabled, muted or ended, or the frames are black or
 # frozen; ``unknown``: the server has no picture to judge (no uplink, not connected, no
@@ -257,6 +264,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SpeakingChanged,
         WarningSent,
         SessionEnded,
+        SessionCancelled,
         CameraReported,
         CameraObserved,
         ConcernRaised,

@@ -18,6 +18,7 @@ from analytics.agenda import Agenda
 from analytics.camera_time import CameraRecord
 from analytics.events import (
     ROLES,
+    AgendaSet,
     ConcernDelivered,
     ConcernDeliveryFailed,
     ConcernRaised,
@@ -27,6 +28,7 @@ from analytics.events import (
     ParticipantLeft,
     Person,
     Role,
+    SessionCancelled,
     SessionEnded,
     SessionScheduled,
     SpeakingChanged,
@@ -36,7 +38,9 @@ from analytics.events import (
 )
 from analytics.talk import Talk, start_speaking, stop_speaking
 
-Status = Literal["scheduled", "live", "ended"]
+Status = Literal["scheduled", "live", "ended", "cancelled"]
+# Participants' writes that the rules cap per session (they count in SessionState.writes).
+CAPPED_WRITES = (ConcernRaised, MeetingRated, AgendaSet)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +132,7 @@ class SessionState:
     ended_at: float | None = None
     ended_by: str | None = None
     end_reason: str | None = None
+    cancelled_at: float | None = None
     pauses: tuple[Pause, ...] = ()
     # When the last participant left a started session, while it stays empty.
     emptied_at: float | None = None
@@ -138,9 +143,19 @@ class SessionState:
     # 0 before the end, 1 at the end, one more for every fact after it.
     summary_version: int = 0
 
+    # How many times each participant wrote each kind of event that analytics.rules caps.
+    writes: dict[tuple[str, Role], int] = field(default_factory=dict)
+
+    def written(self, event_type: type[Event], role: Role) -> int:
+        """How many events of ``event_type`` ``role`` has written so far."""
+        return self.writes.get((event_type.type, role), 0)
+
     @property
     def status(self) -> Status:
-        """``scheduled`` until someone joins, ``live`` until it ends, then ``ended``."""
+        """``scheduled`` until someone joins, ``live`` until it ends, then ``ended``;
+        ``cancelled`` once the MPM called it off."""
+        if self.cancelled_at is not None:
+            return "cancelled"
         if self.ended_at is not None:
             return "ended"
         if any(p.joins for p in self.presence.values()):
@@ -150,6 +165,11 @@ class SessionState:
     def person(self, role: Role) -> Person:
         """The person who holds ``role`` in this session."""
         return self.mentor if role == "mentor" else self.mentoree
+
+    @property
+    def over(self) -> bool:
+        """Ended or cancelled: nothing happens in the room any more."""
+        return self.ended_at is not None
 
     @property
     def everyone_present(self) -> bool:
@@ -217,8 +237,7 @@ def _stop_talking(state: SessionState, talk: Talk, at: float) -> Talk:
     return stop_speaking(talk, at) if state.started_at is not None else Talk()
 
 
-def _ended(state: SessionState, event: SessionEnded) -> SessionState:
-    at = event.at
+def _ended(state: SessionState, at: float, actor: str, reason: str) -> SessionState:
     presence = {role: _absent(state, p, at) for role, p in state.presence.items()}
     talk = {role: _stop_talking(state, t, at) for role, t in state.talk.items()}
     pauses = state.pauses
@@ -231,8 +250,8 @@ def _ended(state: SessionState, event: SessionEnded) -> SessionState:
         pauses=pauses,
         agenda=agenda_.stop_timing(state.agenda, at),
         ended_at=at,
-        ended_by=event.actor,
-        end_reason=event.reason,
+        ended_by=actor,
+        end_reason=reason,
         summary_version=1,
     )
 
@@ -254,6 +273,9 @@ def apply(state: SessionState, event: Event) -> SessionState:
 
     After the end only what comes after a meeting counts: concerns, ratings, deliveries.
     """
+    if isinstance(event, CAPPED_WRITES) and event.actor in ROLES:
+        key = (event.type, event.actor)
+        state = replace(state, writes={**state.writes, key: state.writes.get(key, 0) + 1})
     match event:
         case ConcernRaised(role=role, text=text, at=at):
             state = _next_version(state)
@@ -294,8 +316,10 @@ def apply(state: SessionState, event: Event) -> SessionState:
             return replace(state, talk={**state.talk, role: talk})
         case WarningSent(minutes_left=minutes):
             return replace(state, warnings_sent=state.warnings_sent | {minutes})
-        case SessionEnded():
-            return _ended(state, event)
+        case SessionEnded(at=at, actor=actor, reason=reason):
+            return _ended(state, at, actor, reason)
+        case SessionCancelled(at=at, actor=actor):
+            return replace(_ended(state, at, actor, "cancelled"), cancelled_at=at)
         case _:
             return replace(state, agenda=agenda_.apply(state.agenda, event))
 

@@ -10,9 +10,11 @@ from aiohttp import web
 from analytics import rules
 from analytics.events import ROLES, AgendaDraftItem, Person, Role, SessionScheduled
 from analytics.session import SessionState
+from server import retention
 from server.auth import require_admin, require_session_access
 from server.config import Config
-from server.endpoints import act, decode_body, session_or_404
+from server.endpoints import act, decode_body, refusal, session_or_404
+from server.errors import json_error
 from server.keys import BOOK, CONFIG
 from server.schemas import AgendaRequest, ScheduleRequest
 from server.tokens import InviteClaims, issue_token
@@ -44,13 +46,19 @@ async def schedule_session(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     require_admin(config, request)
     body = await decode_body(request, ScheduleRequest)
+    now = time.time()
+    try:
+        start = body.scheduled_start.timestamp()
+        rules.check_start(start, now, confirm_past_start=body.confirm_past_start)
+    except rules.Rejected as rejected:
+        raise refusal(rejected) from None
     event = SessionScheduled(
-        at=time.time(),
+        at=now,
         actor="mpm",
         session_id=secrets.token_urlsafe(9),
         mentor=Person(name=body.mentor.name.strip(), email=body.mentor.email),
         mentoree=Person(name=body.mentoree.name.strip(), email=body.mentoree.email),
-        scheduled_start=body.scheduled_start.timestamp(),
+        scheduled_start=start,
         allotted_minutes=body.allotted_minutes,
         agenda=tuple(AgendaDraftItem(text=item.strip()) for item in body.agenda),
     )
@@ -88,3 +96,25 @@ async def set_agenda(request: web.Request) -> web.Response:
         request, session_id, lambda state, at: rules.set_agenda(state, actor, draft, at)
     )
     return web.json_response(live_state(state, time.time()))
+
+
+@routes.post("/api/sessions/{session_id}/cancel")
+async def cancel_session(request: web.Request) -> web.Response:
+    """The MPM calls a session off: it is over, and its invite links die at once."""
+    session_id = request.match_info["session_id"]
+    require_admin(request.app[CONFIG], request)
+    state = await act(request, session_id, lambda state, at: rules.cancel_session(state, "mpm", at))
+    return web.json_response(live_state(state, time.time()))
+
+
+@routes.delete("/api/sessions/{session_id}")
+async def delete_session(request: web.Request) -> web.Response:
+    """The MPM deletes a session with all its events and files (a live one is cancelled
+    first, so that nobody is in its room)."""
+    session_id = request.match_info["session_id"]
+    require_admin(request.app[CONFIG], request)
+    state = await session_or_404(request, session_id)
+    if state.status == "live":
+        raise json_error(web.HTTPConflict, "the session is live: cancel it first")
+    await retention.delete_session(request.app, session_id)
+    return web.Response(status=204)

@@ -9,19 +9,33 @@ from http import HTTPStatus
 from importlib.resources import files
 
 import jinja2
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
+from aiohttp import web, web_response
 
 from server import api, dashboard, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
-from server.keys import BOOK, CONFIG, COURIER, HUB, STORE, TEMPLATES, TIMEKEEPER, UPLINKS
+from server.guards import invite_guard
+from server.keys import (
+    ADMIN_GUESSES,
+    BOOK,
+    CONFIG,
+    COURIER,
+    HUB,
+    PARTICIPANT_WRITES,
+    STORE,
+    TEMPLATES,
+    TIMEKEEPER,
+    UPLINKS,
+)
+from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter
 from server.media import UplinkPeers
+from server.retention import retention_sweeper
 from server.sessions import SessionBook
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
+from server.throttle import admin_guesses, participant_writes
 from server.timekeeper import Timekeeper
 
 __all__ = ["make_app"]
@@ -38,45 +52,42 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 MAX_BODY_BYTES = 64 * 1024
-
-
-class PathOnlyAccessLogger(AbstractAccessLogger):
-    """Logs requests without their query string, where invite tokens travel."""
-
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info(
-            '%s "%s %s" %s %.3fs',
-            request.remote,
-            request.method,
-            request.path,
-            response.status,
-            time,
-        )
+# Seen by every client: a name, and no versions to look vulnerabilities up by.
+SERVER_NAME = "mentormeet"
+HSTS = "max-age=31536000"
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Lock pages to our own origin and keep tokens out of referrers, errors included.
+    """Lock pages to our own origin and keep tokens out of referrers and caches.
 
     A response-prepare signal, not a middleware: every response passes through it (error
     pages and static files too), and it holds nothing while a WebSocket stays open.
     """
+    response.headers["Server"] = SERVER_NAME
     if response.status == HTTPStatus.SWITCHING_PROTOCOLS:
         return  # a WebSocket handshake carries no content, and would keep them all call
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if not request.path.startswith("/static/"):
+        # Pages and answers carry tokens or personal data: no cache may keep a copy.
+        response.headers.setdefault("Cache-Control", "no-store")
+    if request.secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
 
 
-async def websocket(request: web.Request) -> web.WebSocketResponse:
+async def websocket(request: web.Request) -> web.StreamResponse:
     return await request.app[HUB].handle(request)
 
 
 def make_app(config: Config) -> web.Application:
     """Build the application; its store opens on start-up and closes on clean-up."""
     app = web.Application(
-        middlewares=[api_errors, pages.page_errors], client_max_size=MAX_BODY_BYTES
+        middlewares=[api_errors, invite_guard, pages.page_errors], client_max_size=MAX_BODY_BYTES
     )
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
+    app[ADMIN_GUESSES] = admin_guesses()
+    app[PARTICIPANT_WRITES] = participant_writes()
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),
@@ -107,6 +118,7 @@ def make_app(config: Config) -> web.Application:
         await app[HUB].close()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(retention_sweeper)
     app.on_shutdown.append(close_rooms)
     app.add_routes(api.routes)
     app.add_routes(signin.routes)
@@ -131,6 +143,11 @@ def tls_context(config: Config) -> ssl.SSLContext | None:
 def run(config: Config) -> None:
     """Serve until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestSafeLogFilter())
+    # Answers to requests aiohttp cannot parse bypass the app's signals and name aiohttp's
+    # version unless told otherwise (aiohttp issues #3288, #8870).
+    web_response.SERVER_SOFTWARE = SERVER_NAME
     # aioice narrates every ICE check at INFO; only its problems are worth a log line.
     logging.getLogger("aioice").setLevel(logging.WARNING)
     web.run_app(

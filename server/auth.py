@@ -10,6 +10,7 @@ from aiohttp import web
 from analytics.events import Actor
 from server.config import Config
 from server.errors import json_error
+from server.keys import ADMIN_GUESSES
 from server.mpm_session import COOKIE_NAME, CSRF_HEADER, MpmSession, verify_session
 from server.tokens import InviteClaims, TokenError, verify_token
 
@@ -74,7 +75,11 @@ def require_admin(config: Config, request: web.Request) -> None:
     refuse_admin_token_in_query(config, request)
     token = bearer_token(request)
     if token is not None:
+        # Guessing is throttled per address: past the limit even the right token must wait,
+        # or the answer would tell the guesser when they found it.
+        request.app[ADMIN_GUESSES].check(request.remote)
         if not is_admin(config, token):
+            request.app[ADMIN_GUESSES].spend(request.remote)
             raise json_error(web.HTTPForbidden, "this needs the program manager's token")
         return
     if not _signed_in_mpm(config, request):
@@ -106,10 +111,16 @@ def require_session_access(
         if _signed_in_mpm(config, request):
             return "mpm"
         raise json_error(web.HTTPUnauthorized, "missing bearer token")
-    if is_admin(config, token):
-        return "mpm"
     try:
         return check_invite(config, token, session_id).role
     except TokenError as error:
-        status = web.HTTPForbidden if error.reason == "wrong_session" else web.HTTPUnauthorized
-        raise json_error(status, str(error)) from None
+        refusal = error
+    if refusal.reason not in ("malformed", "forged"):
+        status = web.HTTPForbidden if refusal.reason == "wrong_session" else web.HTTPUnauthorized
+        raise json_error(status, str(refusal))
+    # Neither a genuine invite nor, perhaps, the admin token: a guess, throttled as such.
+    request.app[ADMIN_GUESSES].check(request.remote)
+    if is_admin(config, token):
+        return "mpm"
+    request.app[ADMIN_GUESSES].spend(request.remote)
+    raise json_error(web.HTTPUnauthorized, str(refusal))

@@ -17,8 +17,12 @@ from typing import Any
 from analytics.camera import CameraConfig
 from analytics.clock import ClockPolicy
 from analytics.summary import SummaryPolicy
+from server.private import FILE_MODE, private_dir, write_private
 
-__all__ = ["Config", "ConfigError", "DeliverySettings", "load_config"]
+__all__ = ["MIN_SECRET_LENGTH", "Config", "ConfigError", "DeliverySettings", "load_config"]
+
+# A token or key shorter than this can be guessed; generated ones are 43 characters.
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -59,6 +63,12 @@ class Config:
     # aiohttp pings this often and drops a client whose pong is half of it late; it rounds
     # timers over 5 s up to a whole second, so 9 s drops a silent client within 15 s.
     heartbeat_seconds: float = 9.0
+    # A WebSocket that has not joined (sent a valid ``hello``) by then is closed.
+    hello_timeout_seconds: float = 10.0
+    # Open WebSockets per client address; behind a proxy every client has its address.
+    max_connections_per_address: int = 50
+    # Sessions that ended longer ago than this are deleted; None keeps them.
+    retention_days: float | None = None
     clock: ClockPolicy = field(default_factory=ClockPolicy)
     # Camera analytics: how the uplink is throttled and how its frames are judged.
     camera: CameraConfig = field(default_factory=CameraConfig)
@@ -87,14 +97,25 @@ class Config:
         return f"{scheme}://{host}:{self.port}"
 
 
+def _long_enough(name: str, value: str) -> str:
+    """``value`` if it is long enough to resist guessing, else a :class:`ConfigError`."""
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{name} is too short ({len(value)} characters): it needs at least "
+            f"{MIN_SECRET_LENGTH} so that it cannot be guessed. Unset it to have one generated, "
+            "or make one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
 def _persisted_secret(path: Path) -> str:
     """Read the secret stored at ``path``, creating it (owner-only) on first use."""
     if path.exists():
+        path.chmod(FILE_MODE)  # kept from a version that left it to the umask
         return path.read_text().strip()
     value = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(value + "\n")
+    write_private(path, f"{value}\n".encode())
     return value
 
 
@@ -124,6 +145,30 @@ def _minutes(environ: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise ConfigError(f"{name} cannot be negative")
     return value
+
+
+def _retention_days(environ: Mapping[str, str]) -> float | None:
+    text = environ.get("MENTORMEET_RETENTION_DAYS")
+    if not text:
+        return None
+    try:
+        days = float(text)
+    except ValueError:
+        days = math.nan
+    if not math.isfinite(days) or days <= 0:
+        raise ConfigError(
+            f"MENTORMEET_RETENTION_DAYS must be a number of days over 0, not {text!r}"
+        )
+    return days
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _clock_policy(environ: Mapping[str, str]) -> ClockPolicy:
@@ -275,7 +320,7 @@ def load_config(
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
             raise ConfigError(f"no such file: {path}")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     admin_token = environ.get("MENTORMEET_ADMIN_TOKEN", "")
     admin_token_file = None
     admin_token_created = False
@@ -284,6 +329,8 @@ def load_config(
         admin_token_created = not admin_token_file.exists()
         admin_token = _persisted_secret(admin_token_file)
     secret = environ.get("MENTORMEET_SECRET", "") or _persisted_secret(data_dir / "secret")
+    _long_enough("MENTORMEET_ADMIN_TOKEN", admin_token)
+    _long_enough("MENTORMEET_SECRET", secret)
     return Config(
         host=host,
         port=port,
@@ -300,4 +347,8 @@ def load_config(
         camera=_camera_config(environ),
         admin_token_file=admin_token_file,
         admin_token_created=admin_token_created,
+        retention_days=_retention_days(environ),
+        max_connections_per_address=_positive_int(
+            environ, "MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS", Config.max_connections_per_address
+        ),
     )

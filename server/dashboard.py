@@ -21,7 +21,7 @@ from server.config import Config
 from server.keys import BOOK, CONFIG, COURIER
 from server.views import live_state
 
-__all__ = ["routes"]
+__all__ = ["routes", "spreadsheet_safe"]
 
 routes = web.RouteTableDef()
 
@@ -53,6 +53,18 @@ CSV_COLUMNS = [
     "concerns",
     "summary_version",
 ]
+
+
+# A spreadsheet runs a cell that starts like this as a formula (=HYPERLINK(…), @SUM(…)).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` as a CSV cell that no spreadsheet takes for a formula: text that starts
+    like one gets a leading apostrophe (OWASP's advice); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _deliveries(state: SessionState, channels: list[str]) -> list[dict[str, Any]]:
@@ -188,7 +200,8 @@ async def sessions_csv(request: web.Request) -> web.Response:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for state, summary in await _states_and_summaries(request):
-        writer.writerow(_csv_row(state, summary))
+        row = _csv_row(state, summary)
+        writer.writerow({column: spreadsheet_safe(value) for column, value in row.items()})
     return web.Response(
         text=buffer.getvalue(),
         content_type="text/csv",

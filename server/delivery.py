@@ -39,6 +39,7 @@ from analytics.report import iso, render_html_document, render_markdown, to_json
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
 from server.config import DeliverySettings
+from server.private import private_dir, write_private
 from server.sessions import SessionBook
 
 __all__ = [
@@ -116,11 +117,11 @@ class OutboxChannel:
         await asyncio.to_thread(self._write, summary.session_id, files)
 
     def _write(self, session_id: str, files: dict[str, bytes]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         for suffix, content in files.items():
             target = self.directory / f"{session_id}.{suffix}"
             partial = target.with_suffix(f".{suffix}.partial")
-            partial.write_bytes(content)
+            write_private(partial, content)
             os.replace(partial, target)  # readers never see half a file
 
 
@@ -296,6 +297,12 @@ class SummaryCourier:
     async def _record(self, session_id: str, event: Event) -> None:
         async with self._book.lock(session_id):
             await self._book.record(session_id, event)
+
+    def forget(self, session_id: str) -> None:
+        """The session is deleted: stop delivering its summary."""
+        for (task_session, _), task in list(self._tasks.items()):
+            if task_session == session_id:
+                task.cancel()
 
     async def close(self) -> None:
         """Stop retrying; what is not delivered yet resumes on the next start."""

@@ -14,9 +14,10 @@ from analytics.events import Event
 from analytics.session import SessionState
 from server.errors import json_error
 from server.keys import BOOK
+from server.schemas import control_character_field, control_characters
 from server.sessions import UnknownSession
 
-__all__ = ["act", "decode_body", "session_or_404"]
+__all__ = ["act", "decode_body", "refusal", "session_or_404"]
 
 T = TypeVar("T")
 
@@ -24,8 +25,12 @@ T = TypeVar("T")
 REJECTION_STATUS: dict[str, type[web.HTTPError]] = {
     "forbidden": web.HTTPForbidden,
     "session_ended": web.HTTPConflict,
+    "session_cancelled": web.HTTPConflict,
     "session_started": web.HTTPConflict,
     "not_ended": web.HTTPConflict,
+    "too_many": web.HTTPTooManyRequests,
+    "start_too_late": web.HTTPUnprocessableEntity,
+    "start_in_past": web.HTTPUnprocessableEntity,
 }
 
 
@@ -33,10 +38,19 @@ async def decode_body(request: web.Request, schema: type[T]) -> T:
     """Decode the JSON body against ``schema`` or answer 400 naming what is wrong."""
     if request.content_type != "application/json":
         raise json_error(web.HTTPUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+    body = await request.read()
     try:
-        return msgspec.json.decode(await request.read(), type=schema)
+        return msgspec.json.decode(body, type=schema)
     except msgspec.DecodeError as error:
+        field = control_character_field(error, body)
+        if field is not None:
+            raise json_error(web.HTTPUnprocessableEntity, control_characters(field)) from None
         raise json_error(web.HTTPBadRequest, f"invalid request body: {error}") from None
+
+
+def refusal(rejected: rules.Rejected) -> web.HTTPError:
+    """A rule's refusal as the JSON error with its status."""
+    return json_error(REJECTION_STATUS.get(rejected.code, web.HTTPBadRequest), rejected.message)
 
 
 async def session_or_404(request: web.Request, session_id: str) -> SessionState:
@@ -59,7 +73,6 @@ async def act(
         state = await session_or_404(request, session_id)
         try:
             event = decide(state, time.time())
-        except rules.Rejected as refusal:
-            status = REJECTION_STATUS.get(refusal.code, web.HTTPBadRequest)
-            raise json_error(status, refusal.message) from None
+        except rules.Rejected as rejected:
+            raise refusal(rejected) from None
         return await book.record(session_id, event)

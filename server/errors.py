@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -13,9 +13,13 @@ __all__ = ["api_errors", "json_error"]
 log = logging.getLogger(__name__)
 
 
-def json_error(status: type[web.HTTPError], message: str) -> web.HTTPError:
+def json_error(
+    status: type[web.HTTPError], message: str, *, headers: Mapping[str, str] | None = None
+) -> web.HTTPError:
     """An HTTP error whose body is ``{"error": message}``."""
-    return status(text=json.dumps({"error": message}), content_type="application/json")
+    return status(
+        text=json.dumps({"error": message}), content_type="application/json", headers=headers
+    )
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -39,5 +43,5 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
             raise
         return web.json_response({"error": error.reason}, status=error.status)
     except Exception:
-        log.exception("unexpected error in %s %s", request.method, request.path)
+        log.exception("unexpected error in %s %s", request.method, request.rel_url.raw_path)
         return web.json_response({"error": "internal error"}, status=500)

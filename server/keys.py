@@ -11,9 +11,21 @@ from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.signalling import RoomHub
 from server.store import EventStore
+from server.throttle import Throttle
 from server.timekeeper import Timekeeper
 
-__all__ = ["BOOK", "CONFIG", "COURIER", "HUB", "STORE", "TEMPLATES", "TIMEKEEPER", "UPLINKS"]
+__all__ = [
+    "ADMIN_GUESSES",
+    "BOOK",
+    "CONFIG",
+    "COURIER",
+    "HUB",
+    "PARTICIPANT_WRITES",
+    "STORE",
+    "TEMPLATES",
+    "TIMEKEEPER",
+    "UPLINKS",
+]
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", EventStore)
@@ -23,3 +35,5 @@ TIMEKEEPER = web.AppKey("timekeeper", Timekeeper)
 COURIER = web.AppKey("courier", SummaryCourier)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 UPLINKS = web.AppKey("uplinks", UplinkPeers)
+ADMIN_GUESSES = web.AppKey("admin_guesses", Throttle)
+PARTICIPANT_WRITES = web.AppKey("participant_writes", Throttle)

@@ -6,6 +6,7 @@ refused with an error that names the offending field.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -32,13 +33,26 @@ __all__ = [
     "Signal",
     "Speaking",
     "UplinkOffer",
+    "control_character_field",
+    "control_characters",
     "decode_client_message",
 ]
 
-Name = Annotated[str, Meta(min_length=1, max_length=80, pattern=r"\S")]
-Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
-AgendaText = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
-NoteText = Annotated[str, Meta(max_length=500)]
+# Control characters (C0, DEL, C1 and the Unicode line and paragraph separators) forge
+# lines in logs, mail headers and summaries. One-line fields take none of them; multi-line
+# fields take line feeds and tabs.
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_CONTROL_BUT_LF_TAB = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
+_NEVER_ALLOWED = re.compile(f"[{_CONTROL_BUT_LF_TAB}]")
+# \Z, not $: $ also matches before a final line feed.
+ONE_LINE = rf"^(?=.*\S)[^{_CONTROL}]*\Z"
+MULTI_LINE = rf"^[^{_CONTROL_BUT_LF_TAB}]*\Z"
+MULTI_LINE_NOT_BLANK = rf"^(?=[\s\S]*\S)[^{_CONTROL_BUT_LF_TAB}]*\Z"
+
+Name = Annotated[str, Meta(min_length=1, max_length=80, pattern=ONE_LINE)]
+Email = Annotated[str, Meta(max_length=254, pattern=rf"^[^@\s{_CONTROL}]+@[^@\s{_CONTROL}]+\Z")]
+AgendaText = Annotated[str, Meta(min_length=1, max_length=200, pattern=ONE_LINE)]
+NoteText = Annotated[str, Meta(max_length=500, pattern=MULTI_LINE)]
 ItemId = Annotated[int, Meta(ge=1)]
 MAX_AGENDA_ITEMS = 30
 
@@ -56,6 +70,8 @@ class ScheduleRequest(msgspec.Struct, forbid_unknown_fields=True):
     scheduled_start: Annotated[datetime, Meta(tz=True)]
     allotted_minutes: Annotated[int, Meta(ge=1, le=240)]
     agenda: Annotated[list[AgendaText], Meta(max_length=MAX_AGENDA_ITEMS)] = []
+    # A start in the past is refused unless the MPM confirms it.
+    confirm_past_start: bool = False
 
 
 class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,7 +88,7 @@ class AgendaRequest(msgspec.Struct, forbid_unknown_fields=True):
 class ConcernRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Body of ``POST /api/sessions/{id}/concerns``."""
 
-    text: Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"\S")]
+    text: Annotated[str, Meta(min_length=1, max_length=2000, pattern=MULTI_LINE_NOT_BLANK)]
 
 
 class SignInRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,7 +101,7 @@ class RatingRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Body of ``POST /api/sessions/{id}/rating``."""
 
     score: Annotated[int, Meta(ge=1, le=5)]
-    comment: Annotated[str, Meta(max_length=300)] = ""
+    comment: Annotated[str, Meta(max_length=300, pattern=MULTI_LINE)] = ""
     # Let the partner read the rating; off unless the rater ticks it.
     shared: bool = False
 
@@ -174,3 +190,35 @@ def decode_client_message(raw: str | bytes) -> ClientMessage:
     except RecursionError:
         # msgspec recurses to skip unknown values; a deeply nested one exhausts the stack.
         raise msgspec.DecodeError("message is nested too deeply") from None
+
+
+_PATH_STEP = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+def control_character_field(error: msgspec.DecodeError, raw: str | bytes) -> str | None:
+    """The field (``mentor.name``, ``items[0].text``) whose control characters made
+    decoding ``raw`` fail with ``error``, or None if the failure was something else."""
+    message, _, path = str(error).rpartition(" - at `$")
+    if "matching regex" not in message:
+        return None  # too long, missing, of the wrong type …
+    path = path.rstrip("`")
+    try:
+        value = msgspec.json.decode(raw)
+        for key, index in _PATH_STEP.findall(path):
+            value = value[key] if key else value[int(index)]
+    except (msgspec.DecodeError, LookupError, TypeError, RecursionError):
+        return None
+    if not isinstance(value, str):
+        return None
+    # A line break or tab fails only a one-line field's pattern, unless the text is blank.
+    if _NEVER_ALLOWED.search(value) or (value.strip() and ("\n" in value or "\t" in value)):
+        return path.lstrip(".") or None
+    return None
+
+
+def control_characters(field: str) -> str:
+    """What to tell a client whose ``field`` holds control characters."""
+    return (
+        f"{field} contains control characters: line breaks and tabs only go into "
+        "notes, concerns and comments, other control characters nowhere"
+    )

@@ -69,6 +69,11 @@ class SessionBook:
         await self._notify(state, event)
         return state
 
+    async def delete(self, session_id: str) -> None:
+        """Delete the session and all its events. Hold :meth:`lock` around the call."""
+        await self._store.delete(session_id)
+        self._states.pop(session_id, None)
+
     async def _notify(self, state: SessionState, event: Event) -> None:
         for listener in self._listeners:
             try:

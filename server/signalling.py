@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +26,7 @@ from analytics.events import (
     ParticipantJoined,
     ParticipantLeft,
     Role,
-    SessionEnded,
+    SessionCancelled,
     SpeakingChanged,
     other_role,
 )
@@ -45,6 +45,8 @@ from server.schemas import (
     Hello,
     Signal,
     Speaking,
+    control_character_field,
+    control_characters,
     decode_client_message,
 )
 from server.sessions import SessionBook, UnknownSession
@@ -117,6 +119,7 @@ class RoomHub:
         self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
             lambda: TokenBucket(rate=JOINS_PER_SECOND, burst=JOIN_BURST)
         )
+        self._per_address: Counter[str | None] = Counter()
 
     async def resume(self) -> None:
         """After a restart nobody is connected, whatever the log says: record the leaves.
@@ -137,8 +140,27 @@ class RoomHub:
         """Roles with an open connection in this room right now."""
         return set(self._rooms.get(session_id, {}))
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        """Serve one participant's WebSocket until it closes."""
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Serve one participant's WebSocket until it closes; refuse one too many from
+        the same address before it opens."""
+        address = request.remote
+        if self._per_address[address] >= self._config.max_connections_per_address:
+            refusal = web.Response(
+                status=429,
+                text="too many connections from your address",
+                headers={"Retry-After": "10"},
+            )
+            refusal.force_close()  # not kept alive: the point is fewer open sockets
+            return refusal
+        self._per_address[address] += 1
+        try:
+            return await self._serve(request)
+        finally:
+            self._per_address[address] -= 1
+            if not self._per_address[address]:
+                del self._per_address[address]
+
+    async def _serve(self, request: web.Request) -> web.WebSocketResponse:
         # No per-message compression, which every browser offers: its zlib state costs
         # about 100 KiB a connection and CPU on every message, for messages of a few
         # hundred bytes.
@@ -153,6 +175,10 @@ class RoomHub:
         admitting: asyncio.Future[Connection | None] | None = None
         limit = TokenBucket(rate=MESSAGES_PER_SECOND, burst=MESSAGE_BURST)
         refused = 0
+        # Heartbeats keep an idle socket open for ever: one that never says hello goes.
+        hello_overdue = asyncio.get_running_loop().call_later(
+            self._config.hello_timeout_seconds, self._hello_overdue, ws
+        )
         try:
             async for frame in ws:
                 if not limit.allow(time.monotonic()):
@@ -172,12 +198,18 @@ class RoomHub:
                 try:
                     message = decode_client_message(frame.data)
                 except msgspec.DecodeError as error:
-                    await send_error(ws, "invalid_message", str(error))
+                    field = control_character_field(error, frame.data)
+                    if field is not None:
+                        await send_error(ws, "invalid_text", control_characters(field))
+                    else:
+                        await send_error(ws, "invalid_message", str(error))
                     continue
                 # aiohttp cancels the handler when the client goes away; the work a message
                 # started runs to its end regardless, or an event could be stored but not
                 # applied, or a join recorded with no leave to follow it.
                 if connection is None:
+                    if isinstance(message, Hello):
+                        hello_overdue.cancel()  # it ends in a welcome or a refusal that closes
                     admitting = self._in_background(self._admit(ws, message))
                     connection = await asyncio.shield(admitting)
                     admitting = None  # done: not worth its memory for the whole call
@@ -188,6 +220,7 @@ class RoomHub:
                 else:
                     await asyncio.shield(self._in_background(self._dispatch(connection, message)))
         finally:
+            hello_overdue.cancel()
             self._sockets.discard(ws)
             if connection is None and admitting is not None:
                 connection = await asyncio.shield(admitting)
@@ -213,7 +246,10 @@ class RoomHub:
         except UnknownSession:
             await self._refuse(ws, "unknown_session", "this session does not exist")
             return None
-        if state.status == "ended":
+        if state.status == "cancelled":
+            await self._refuse(ws, "session_cancelled", "this session was cancelled")
+            return None
+        if state.over:
             await send(ws, {"type": "state", "session": live_state(state, time.time())})
             await self._refuse(ws, "session_ended", "this session has already ended")
             return None
@@ -256,6 +292,11 @@ class RoomHub:
             self._in_background(self._close_replaced(previous))
         return connection
 
+    def _hello_overdue(self, ws: web.WebSocketResponse) -> None:
+        seconds = self._config.hello_timeout_seconds
+        message = f"no hello within {seconds:g} s of connecting"
+        self._in_background(self._refuse(ws, "hello_timeout", message, final=False))
+
     async def _refuse(
         self, ws: web.WebSocketResponse, code: str, message: str, *, final: bool = True
     ) -> None:
@@ -280,10 +321,7 @@ class RoomHub:
         role = connection.role
         match message:
             case End():
-                await self._act(
-                    connection,
-                    lambda _, at: SessionEnded(at=at, actor=role, reason="ended_by_participant"),
-                )
+                await self._act(connection, lambda state, at: rules.end_session(state, role, at))
             case AgendaCheck(item_id=item_id, done=done):
                 await self._act(
                     connection,
@@ -334,7 +372,7 @@ class RoomHub:
         """Turn a participant's request into an event, or tell them why it was refused."""
         async with self._book.lock(connection.session_id):
             state = await self._book.get(connection.session_id)
-            if state.status == "ended":
+            if state.over:
                 await send_error(connection.ws, "session_ended", "this session has ended")
                 return
             try:
@@ -353,7 +391,7 @@ class RoomHub:
             if not room:
                 del self._rooms[connection.session_id]
             state = await self._book.get(connection.session_id)
-            if state.status == "ended":
+            if state.over:
                 return
             await self._record(connection.session_id, ParticipantLeft, connection.role)
             peer = room.get(other_role(connection.role))
@@ -371,6 +409,16 @@ class RoomHub:
         message = {"type": "state", "session": live_state(state, time.time())}
         for connection in list(self._rooms.get(state.session_id, {}).values()):
             await send(connection.ws, message)
+            if isinstance(event, SessionCancelled):
+                await self._refuse(connection.ws, "session_cancelled", "this session was cancelled")
+
+    def forget(self, session_id: str) -> None:
+        """The session is deleted: close its room, and keep nothing of it."""
+        for connection in self._rooms.pop(session_id, {}).values():
+            self._in_background(
+                self._refuse(connection.ws, "session_deleted", "this session was deleted")
+            )
+        self._join_limits.pop(session_id, None)
 
     async def close(self) -> None:
         """Close every WebSocket (server going away) and wait for background work."""

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 import msgspec
 
 from analytics.events import EVENT_TYPES, Event
+from server.private import FILE_MODE, private_dir, private_file
 
 __all__ = ["EventStore", "SqliteEventStore", "decode_event", "encode_event"]
 
@@ -55,6 +56,7 @@ class EventStore(Protocol):
     async def append(self, session_id: str, event: Event) -> int: ...
     async def events(self, session_id: str) -> list[Event]: ...
     async def session_ids(self) -> list[str]: ...
+    async def delete(self, session_id: str) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -72,10 +74,18 @@ class SqliteEventStore:
         return self
 
     def _open(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self._path.parent)
+        # SQLite gives the WAL and shared-memory files the database file's mode.
+        private_file(self._path)
+        for suffix in ("-wal", "-shm"):
+            leftover = Path(f"{self._path}{suffix}")
+            if leftover.exists():
+                leftover.chmod(FILE_MODE)
         db = sqlite3.connect(self._path, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
+        # Deleted events are overwritten, not left readable in free pages.
+        db.execute("PRAGMA secure_delete=ON")
         db.executescript(_SCHEMA)
         self._db = db
 
@@ -126,6 +136,17 @@ class SqliteEventStore:
             ).fetchall()
         )
         return [session_id for (session_id,) in rows]
+
+    async def delete(self, session_id: str) -> None:
+        """Delete every event of a session, and leave no copy in the write-ahead log."""
+
+        def delete() -> None:
+            db = self._connection
+            with db:
+                db.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        await self._run(delete)
 
     async def close(self) -> None:
         """Close the database and its thread."""

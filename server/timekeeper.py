@@ -15,7 +15,7 @@ import time
 from analytics.clock import ClockPolicy, due_events, next_deadline
 from analytics.events import Event
 from analytics.session import SessionState
-from server.sessions import SessionBook
+from server.sessions import SessionBook, UnknownSession
 
 __all__ = ["Timekeeper"]
 
@@ -53,6 +53,12 @@ class Timekeeper:
             delay, self._start_tick, state.session_id
         )
 
+    def forget(self, session_id: str) -> None:
+        """The session is deleted: drop its timer."""
+        timer = self._timers.pop(session_id, None)
+        if timer is not None:
+            timer.cancel()
+
     def _start_tick(self, session_id: str) -> None:
         self._timers.pop(session_id, None)
         task = asyncio.create_task(self._tick(session_id))
@@ -61,7 +67,10 @@ class Timekeeper:
 
     async def _tick(self, session_id: str) -> None:
         async with self._book.lock(session_id):
-            state = await self._book.get(session_id)
+            try:
+                state = await self._book.get(session_id)
+            except UnknownSession:
+                return  # deleted while this tick waited for the lock
             events = due_events(state, time.time(), self._policy)
             for event in events:
                 state = await self._book.record(session_id, event)

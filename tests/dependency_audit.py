@@ -1,10 +1,13 @@
-"""``make test``'s dependency audit: pip-audit of the packages installed in the venv.
+"""``make test``'s dependency audit: pip-audit of the lock file the venv is installed from.
+
+It reads the pinned versions (and checks their hashes are there) without installing
+anything; with no lock file named it audits the packages installed in the venv.
 
 Known vulnerabilities fail the build. When no vulnerability service answers (no network,
 or an index mirror without PyPI's JSON API, where pip-audit finds no package at all), the
 audit is skipped with a message that says so, instead of passing as "no vulnerabilities".
 
-Run it as ``python -m tests.dependency_audit``.
+Run it as ``python -m tests.dependency_audit [LOCK_FILE]``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "verdict"]
+__all__ = ["command", "main", "verdict"]
 
 COMMAND = [
     sys.executable,
@@ -58,19 +61,28 @@ def verdict(returncode: int, report: str | None, stderr: str) -> tuple[int, str]
         first = dependencies[0]["skip_reason"] if dependencies else "no packages"
         return 0, (
             f"pip-audit skipped: the vulnerability service knows none of the {skipped} "
-            f"installed packages (unreachable or no JSON API); first: {first}"
+            f"packages (unreachable or no JSON API); first: {first}"
         )
     note = f", {skipped} could not be audited" if skipped else ""
     return 0, f"pip-audit: no known vulnerabilities in {len(audited)} packages{note}"
 
 
-def main() -> int:
+def command(lock: str | None) -> list[str]:
+    """The pip-audit command line: the lock's pins as they are, or the venv's packages."""
+    if lock is None:
+        return COMMAND
+    return [*COMMAND, "--requirement", lock, "--require-hashes", "--disable-pip"]
+
+
+def main(argv: list[str] | None = None) -> int:
     """Run pip-audit and print what it means; the exit status fails only on findings."""
+    args = sys.argv[1:] if argv is None else argv
+    lock = args[0] if args else None
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "audit.json"
         try:
             run = subprocess.run(
-                [*COMMAND, "--output", str(output)],
+                [*command(lock), "--output", str(output)],
                 capture_output=True,
                 text=True,
                 timeout=TIMEOUT_SECONDS,

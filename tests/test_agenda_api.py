@@ -118,7 +118,7 @@ async def test_resending_the_agenda_keeps_when_it_was_sent_and_records_the_updat
 
 async def test_items_are_trimmed(client, session):
     response = await put_agenda(
-        client, session, {"items": [{"text": "  Goals \n"}]}, session.headers("mentoree")
+        client, session, {"items": [{"text": "  Goals  "}]}, session.headers("mentoree")
     )
 
     assert items(await response.json()) == [(1, "Goals", None, False, "")]
@@ -180,7 +180,7 @@ async def test_the_agenda_cannot_be_written_once_the_session_started(client, ses
 
 
 async def test_the_agenda_cannot_be_written_after_the_end(client, session):
-    mentor, _ = await join(client, session, "mentor")
+    mentor, _ = await started(client, session)
     await mentor.send_json({"type": "end"})
     await receive_state(mentor, lambda s: s["status"] == "ended")
 

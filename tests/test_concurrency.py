@@ -200,13 +200,21 @@ async def test_a_thousand_forged_tampered_expired_and_misdirected_tokens_are_ref
         response = await client.get(f"/api/sessions/{session.id}", headers=bearer(token))
         return response.status, await response.json()
 
+    statuses = []
     for start in range(0, BAD_TOKENS, HTTP_BATCH):
         batch = tokens[start : start + HTTP_BATCH]
         answers = await asyncio.gather(*(http_status(token) for _, token in batch))
         for (kind, token), (status, body) in zip(batch, answers, strict=True):
-            expected = 403 if kind in ("another session", "a session that does not exist") else 401
-            assert (status, kind) == (expected, kind), token
+            if kind in ("another session", "a session that does not exist"):
+                expected = {403}
+            elif kind == "expired":
+                expected = {401}
+            else:  # a guess: refused, and throttled per address after a few
+                expected = {401, 429}
+            assert (status in expected, kind) == (True, kind), token
             assert isinstance(body["error"], str), body
+            statuses.append(status)
+    assert 429 in statuses
 
     async def ws_refusal(token: str) -> tuple[str, int | None]:
         ws: ClientWebSocketResponse = await connect(client)

@@ -3,7 +3,11 @@ import stat
 import pytest
 
 from analytics.camera import CameraConfig
-from server.config import ConfigError, load_config
+from server.cli import main
+from server.config import MIN_SECRET_LENGTH, ConfigError, load_config
+
+ENV_TOKEN = "admin-token-from-the-environment-0123"
+ENV_SECRET = "signing-secret-from-the-environment-01"
 
 
 def test_first_run_generates_and_stores_the_admin_token_and_secret(tmp_path):
@@ -53,18 +57,18 @@ def test_environment_variables_win_over_stored_secrets(tmp_path):
 
     config = load_config(
         data_dir=tmp_path,
-        environ={"MENTORMEET_ADMIN_TOKEN": "from-env", "MENTORMEET_SECRET": "env-secret"},
+        environ={"MENTORMEET_ADMIN_TOKEN": ENV_TOKEN, "MENTORMEET_SECRET": ENV_SECRET},
     )
 
-    assert config.admin_token == "from-env"
-    assert config.secret == b"env-secret"
+    assert config.admin_token == ENV_TOKEN
+    assert config.secret == ENV_SECRET.encode()
     assert config.admin_token_file is None
 
 
 def test_secrets_from_the_environment_are_not_written_to_disk(tmp_path):
     load_config(
         data_dir=tmp_path,
-        environ={"MENTORMEET_ADMIN_TOKEN": "from-env", "MENTORMEET_SECRET": "env-secret"},
+        environ={"MENTORMEET_ADMIN_TOKEN": ENV_TOKEN, "MENTORMEET_SECRET": ENV_SECRET},
     )
 
     assert not (tmp_path / "admin_token").exists()
@@ -210,3 +214,46 @@ def test_uplink_addresses_must_be_addresses_of_this_machine(tmp_path, value, rea
 
     with pytest.raises(ConfigError, match=f"MENTORMEET_UPLINK_ADDRESSES: .*{reason}"):
         load_config(data_dir=tmp_path, environ=environ)
+
+
+@pytest.mark.parametrize("name", ["MENTORMEET_ADMIN_TOKEN", "MENTORMEET_SECRET"])
+def test_an_admin_token_or_secret_under_32_characters_is_refused_saying_why(tmp_path, name):
+    environ = {"MENTORMEET_ADMIN_TOKEN": ENV_TOKEN, "MENTORMEET_SECRET": ENV_SECRET}
+
+    with pytest.raises(
+        ConfigError, match=rf"{name} is too short \(31 characters\): it needs at least 32"
+    ):
+        load_config(data_dir=tmp_path, environ={**environ, name: "x" * (MIN_SECRET_LENGTH - 1)})
+
+    assert load_config(data_dir=tmp_path, environ={**environ, name: "x" * MIN_SECRET_LENGTH})
+
+
+def test_the_server_does_not_start_with_a_one_letter_admin_token(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MENTORMEET_ADMIN_TOKEN", "a")
+
+    status = main(["serve", "--data-dir", str(tmp_path)])
+
+    assert status == 2
+    assert "MENTORMEET_ADMIN_TOKEN is too short (1 characters)" in capsys.readouterr().err
+
+
+def test_sockets_get_ten_seconds_for_hello_and_fifty_per_address_unless_configured(tmp_path):
+    default = load_config(data_dir=tmp_path, environ={})
+    configured = load_config(
+        data_dir=tmp_path, environ={"MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "200"}
+    )
+
+    assert default.hello_timeout_seconds == 10
+    assert default.max_connections_per_address == 50
+    assert configured.max_connections_per_address == 200
+    with pytest.raises(ConfigError, match="MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS must be"):
+        load_config(data_dir=tmp_path, environ={"MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "0"})
+
+
+def test_sessions_are_kept_unless_a_retention_period_is_set(tmp_path):
+    assert load_config(data_dir=tmp_path, environ={}).retention_days is None
+    config = load_config(data_dir=tmp_path, environ={"MENTORMEET_RETENTION_DAYS": "90"})
+    assert config.retention_days == 90
+    for wrong in ("0", "-1", "forever", "nan"):
+        with pytest.raises(ConfigError, match="MENTORMEET_RETENTION_DAYS must be a number"):
+            load_config(data_dir=tmp_path, environ={"MENTORMEET_RETENTION_DAYS": wrong})

@@ -561,7 +561,8 @@ def test_a_webhook_needs_a_secret_and_email_needs_the_mpms_address():
 
 def test_the_outbox_in_the_data_dir_is_the_default_channel(tmp_path):
     config = load_config(
-        data_dir=tmp_path, environ={"MENTORMEET_ADMIN_TOKEN": "t", "MENTORMEET_SECRET": "s"}
+        data_dir=tmp_path,
+        environ={"MENTORMEET_ADMIN_TOKEN": "t" * 32, "MENTORMEET_SECRET": "s" * 32},
     )
 
     assert channels_from(config.delivery) == [OutboxChannel(tmp_path / "outbox")]
@@ -571,8 +572,8 @@ def test_channels_come_from_the_environment(tmp_path):
     config = load_config(
         data_dir=tmp_path,
         environ={
-            "MENTORMEET_ADMIN_TOKEN": "t",
-            "MENTORMEET_SECRET": "s",
+            "MENTORMEET_ADMIN_TOKEN": "t" * 32,
+            "MENTORMEET_SECRET": "s" * 32,
             "MENTORMEET_OUTBOX_DIR": "",
             "MENTORMEET_WEBHOOK_URL": "https://mpm.example.org/hook",
             "MENTORMEET_WEBHOOK_SECRET": "shh",

@@ -1,6 +1,13 @@
 import json
+import re
+import tomllib
+from pathlib import Path
 
-from tests.dependency_audit import verdict
+from tests.dependency_audit import command, verdict
+
+ROOT = Path(__file__).parent.parent
+LOCK = ".ci/requirements.lock"
+TEST_LOCK = ".ci/requirements-test.lock"
 
 
 def report(*dependencies):
@@ -46,3 +53,46 @@ def test_an_index_that_knows_no_package_is_a_skip_not_a_pass():
 
     assert status == 0
     assert message.startswith("pip-audit skipped: the vulnerability service knows none of the 2")
+
+
+def test_the_audit_reads_the_locks_pins_and_hashes_without_installing():
+    audit = command(TEST_LOCK)
+
+    assert audit[-4:] == ["--requirement", TEST_LOCK, "--require-hashes", "--disable-pip"]
+    assert "--requirement" not in command(None)
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(lock: Path) -> dict[str, tuple[str, int]]:
+    """Each pinned package of a lock file: its version and how many hashes it carries."""
+    found: dict[str, tuple[str, int]] = {}
+    name = None
+    for line in lock.read_text().splitlines():
+        if match := re.match(r"([A-Za-z0-9][\w.-]*)==([^\s\\]+)", line):
+            name = normalised(match[1])
+            found[name] = (match[2], 0)
+        elif name and line.strip().startswith("--hash=sha256:"):
+            version, hashes = found[name]
+            found[name] = (version, hashes + 1)
+    return found
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    return {normalised(re.split(r"[<>=!~;\[ ]", requirement)[0]) for requirement in requirements}
+
+
+def test_the_locks_pin_every_dependency_with_hashes_and_agree_with_each_other():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = requirement_names(project["dependencies"])
+    test = requirement_names(project["optional-dependencies"]["test"])
+    run_lock, test_lock = pins(ROOT / LOCK), pins(ROOT / TEST_LOCK)
+
+    assert runtime <= set(run_lock)
+    assert runtime | test <= set(test_lock)
+    assert all(hashes > 0 for _, hashes in [*run_lock.values(), *test_lock.values()])
+    assert {name: run_lock[name][0] for name in run_lock} == {
+        name: test_lock[name][0] for name in run_lock
+    }

@@ -13,6 +13,8 @@ examples; that sharing is the point here, hence the suppressed
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 from collections.abc import Awaitable, Callable
@@ -26,6 +28,7 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from server.dashboard import spreadsheet_safe
 from server.schemas import (
     AgendaRequest,
     ClientMessage,
@@ -38,7 +41,14 @@ from server.schemas import (
 )
 from server.signalling import MAX_MESSAGE_BYTES, MESSAGE_BURST
 from tests.room_client import connect, hello, join, present, receive, receive_any
-from tests.utils import ADMIN_TOKEN, ScheduledSession, api_state, bearer, eventually
+from tests.utils import (
+    ADMIN_TOKEN,
+    SESSION_REQUEST,
+    ScheduledSession,
+    api_state,
+    bearer,
+    eventually,
+)
 
 FUZZ = settings(
     max_examples=60,
@@ -400,3 +410,59 @@ async def test_random_bodies_get_a_json_4xx_error_never_a_500(
     else:
         assert 400 <= response.status < 500, (response.status, answer)
         assert isinstance(answer["error"], str) and answer["error"], answer
+
+
+async def test_control_characters_in_text_fields_are_refused_naming_the_field(
+    client, session, admin_headers
+):
+    forged = "Ada\r\nBcc: everyone@example.org"
+    request = {**SESSION_REQUEST, "mentor": {"name": forged}}
+    scheduled = await client.post("/api/sessions", json=request, headers=admin_headers)
+    agenda = await client.put(
+        f"/api/sessions/{session.id}/agenda",
+        json={"items": [{"text": "Goals"}, {"text": "x\n## Nothing to flag"}]},
+        headers=session.headers("mentoree"),
+    )
+    concern = await client.post(
+        f"/api/sessions/{session.id}/concerns",
+        json={"text": "fine\x1b]0;owned\x07"},
+        headers=session.headers("mentor"),
+    )
+
+    assert scheduled.status == agenda.status == concern.status == 422
+    assert (await scheduled.json())["error"].startswith("mentor.name contains control characters")
+    assert (await agenda.json())["error"].startswith("items[1].text contains control")
+    assert (await concern.json())["error"].startswith("text contains control characters")
+    ws, _ = await join(client, session, "mentor")
+    await ws.send_json({"type": "agenda_add", "text": "x\r\n<!--"})
+    error = await receive(ws, "error")
+    assert (error["code"], error["message"][:24]) == ("invalid_text", "text contains control ch")
+    assert len((await api_state(client, session))["agenda"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+33 1 23", "'+33 1 23"),
+        ("-2", "'-2"),
+        ("\tTab", "'\tTab"),
+        ("\rCR", "'\rCR"),
+        ("Ada = Grace", "Ada = Grace"),
+        (-2.5, -2.5),
+        (None, None),
+    ],
+)
+def test_csv_cells_that_start_like_a_formula_are_neutralised(text, cell):
+    assert spreadsheet_safe(text) == cell
+
+
+async def test_the_csv_export_runs_no_formula_from_a_name(client, schedule, admin_headers):
+    await schedule(mentor={"name": "=HYPERLINK(1)"}, mentoree={"name": "@SUM(1)"})
+
+    export = await client.get("/api/sessions.csv", headers=admin_headers)
+
+    (row,) = csv.DictReader(io.StringIO(await export.text()))
+    assert (row["mentor"], row["mentoree"]) == ("'=HYPERLINK(1)", "'@SUM(1)")

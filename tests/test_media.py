@@ -287,8 +287,10 @@ async def test_only_a_participant_in_the_room_may_open_an_uplink(client, session
     assert await status(session.headers("mentor"), body=audio_only) == 400
     assert len(client.server.app[UPLINKS]) == 0
 
+    await join(client, session, "mentoree")  # a session ends once both were in
     await ws.send_json({"type": "end"})
-    await receive(ws, "state")
+    while (await receive(ws, "state"))["session"]["status"] != "ended":
+        pass
     assert await status(session.headers("mentor")) == 409
 
 

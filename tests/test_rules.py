@@ -12,7 +12,7 @@ from analytics.events import (
     NoteAdded,
 )
 from analytics.session import fold
-from tests.events import T0, ended, joined, left, scheduled
+from tests.events import T0, agenda_set, concern, ended, joined, left, rated, scheduled
 
 START = T0 + 30
 DRAFT = (AgendaDraftItem(text="Career goals"), AgendaDraftItem(text="Code review habits"))
@@ -161,3 +161,60 @@ def test_the_agenda_cannot_be_changed_in_the_room_after_the_end():
     assert refusal(lambda: rules.add_agenda_item(state, "mentor", "late", at, max_items=30)) == (
         "session_ended"
     )
+
+
+def test_each_participant_raises_at_most_twenty_concerns_in_a_session():
+    twenty = [concern("mentoree", f"concern {n}", T0 + n) for n in range(rules.MAX_CONCERNS)]
+    state = fold([SCHEDULED, *twenty])
+
+    assert refusal(lambda: rules.raise_concern(state, "mentoree", "one more", T0 + 99)) == (
+        "too_many"
+    )
+    assert rules.raise_concern(state, "mentor", "mine", T0 + 99).role == "mentor"
+
+
+def test_ratings_and_agenda_rewrites_are_capped_per_participant_and_session():
+    ratings = [rated("mentor", 4, "", START + 700 + n) for n in range(rules.MAX_RATINGS)]
+    rewrites = [agenda_set(T0 - 600 + n, "Goals") for n in range(rules.MAX_AGENDA_REWRITES)]
+    rewritten = fold([SCHEDULED, *rewrites])
+
+    assert refusal(lambda: rules.set_agenda(rewritten, "mentoree", NEW_AGENDA, T0)) == "too_many"
+    ended_and_rated = fold(
+        [SCHEDULED, joined("mentor", T0), joined("mentoree", START), ended(START + 600), *ratings]
+    )
+    assert refusal(lambda: rules.rate_meeting(ended_and_rated, "mentor", 5, "", START + 800)) == (
+        "too_many"
+    )
+    assert rules.rate_meeting(ended_and_rated, "mentoree", 5, "", START + 800).score == 5
+    assert rewritten.written(AgendaSet, "mentoree") == rules.MAX_AGENDA_REWRITES
+
+
+def test_a_participant_ends_the_session_only_once_it_has_started():
+    alone = fold([SCHEDULED, joined("mentor", T0)])
+
+    assert refusal(lambda: rules.end_session(alone, "mentor", T0 + 5)) == "not_started"
+    assert refusal(lambda: rules.end_session(scheduled_session(), "mentoree", T0)) == "not_started"
+    event = rules.end_session(started_session(), "mentoree", START + 60)
+    assert (event.actor, event.reason, event.at) == ("mentoree", "ended_by_participant", START + 60)
+    assert refusal(lambda: rules.end_session(ended_session(), "mentor", START + 700)) == (
+        "session_ended"
+    )
+
+
+def test_a_start_within_the_year_is_fine_one_further_ahead_is_refused():
+    rules.check_start(T0 + rules.MAX_START_AHEAD_SECONDS, T0, confirm_past_start=False)
+
+    too_late = T0 + rules.MAX_START_AHEAD_SECONDS + 1
+    assert refusal(lambda: rules.check_start(too_late, T0, confirm_past_start=True)) == (
+        "start_too_late"
+    )
+
+
+def test_a_start_in_the_past_needs_a_confirmation():
+    rules.check_start(T0 - rules.PAST_START_GRACE_SECONDS, T0, confirm_past_start=False)
+
+    yesterday = T0 - 24 * 3600
+    assert refusal(lambda: rules.check_start(yesterday, T0, confirm_past_start=False)) == (
+        "start_in_past"
+    )
+    rules.check_start(yesterday, T0, confirm_past_start=True)

@@ -15,6 +15,7 @@ from tests.room_client import (
     receive_each,
     receive_error,
     receive_state,
+    started,
 )
 from tests.utils import api_state
 
@@ -218,13 +219,23 @@ async def test_ending_the_session_tells_both_and_the_api(client, session):
     assert after["ended_at"] is not None
 
 
-async def test_nobody_can_join_a_session_after_it_ended(client, session):
+async def test_one_participant_alone_cannot_end_a_session_that_has_not_started(client, session):
     mentor, _ = await join(client, session, "mentor")
+
+    await mentor.send_json({"type": "end"})
+
+    assert await receive_error(mentor) == "not_started"
+    state = await api_state(client, session)
+    assert (state["status"], state["ended_at"]) == ("live", None)
+
+
+async def test_nobody_can_join_a_session_after_it_ended(client, session):
+    mentor, _ = await started(client, session)
     await mentor.send_json({"type": "end"})
     await receive_state(mentor, lambda s: s["status"] == "ended")
 
     late = await connect(client)
-    await hello(late, session.tokens["mentoree"], "mentoree-tab-1")
+    await hello(late, session.tokens["mentoree"], "mentoree-tab-2")
 
     assert (await receive(late, "state"))["session"]["status"] == "ended"
     assert await receive_error(late) == "session_ended"

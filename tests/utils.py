@@ -6,6 +6,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,14 +14,19 @@ from analytics.events import SummaryDelivered
 
 T = TypeVar("T")
 
-ADMIN_TOKEN = "admin-token-for-tests"
-SECRET = b"secret-for-tests"
+ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
+SECRET = b"secret-for-tests-0123456789abcdefgh"
 PUBLIC_URL = "https://meet.example.org"
+# A month ahead on the hour: sessions start within a year, and not in the past.
+SCHEDULED_START = (datetime.now(UTC) + timedelta(days=30)).replace(
+    hour=14, minute=0, second=0, microsecond=0
+)
+SCHEDULED_START_Z = SCHEDULED_START.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 SESSION_REQUEST: dict[str, Any] = {
     "mentor": {"name": "Ada Lovelace", "email": "ada@example.org"},
     "mentoree": {"name": "Grace Hopper"},
-    "scheduled_start": "2030-05-01T14:00:00+00:00",
+    "scheduled_start": SCHEDULED_START.isoformat(),
     "allotted_minutes": 45,
     "agenda": ["Career goals", "Code review habits"],
 }

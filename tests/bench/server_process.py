@@ -35,11 +35,13 @@ class ServerProcess:
         data_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
+        # Every bot connects from loopback: one address for hundreds of participants.
+        loopback = {"MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS": "100000"}
         with self.log_path.open("wb") as log:
             command = [sys.executable, "-m", module, "serve", "--port", str(port)]
             self.process = subprocess.Popen(
                 [*command, "--data-dir", str(data_dir)],
-                env={**os.environ, **environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN},
+                env={**os.environ, **loopback, **environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN},
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )

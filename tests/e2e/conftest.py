@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.ports import free_port
 
-ADMIN_TOKEN = "e2e-admin-token"
+ADMIN_TOKEN = "e2e-admin-token-0123456789abcdefgh"
 
 CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",

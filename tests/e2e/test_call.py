@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningServer, sign_in, wait_for_remote_video
+from tests.e2e.conftest import RunningServer, schedule, sign_in, wait_for_remote_video
 
 
 def schedule_on_dashboard(page: Page, server: RunningServer) -> dict[str, str]:
@@ -42,6 +42,7 @@ def test_two_people_meet_see_each_other_and_a_reload_brings_the_call_back(
     mentor.screenshot(path=tmp_path / "lobby.png")
     mentor.get_by_test_id("join").click()
     expect(mentor.get_by_test_id("room-status")).to_contain_text("Waiting for Grace Hopper")
+    expect(mentor.get_by_test_id("end-session")).to_have_text("Leave room")  # alone: no end
 
     mentoree.goto(links["mentoree"])
     joined_at = time.monotonic()
@@ -50,6 +51,7 @@ def test_two_people_meet_see_each_other_and_a_reload_brings_the_call_back(
         assert wait_for_remote_video(page)["width"] > 0
     join_to_video = time.monotonic() - joined_at
     expect(mentor.get_by_test_id("peer-presence")).to_have_text("in the room")
+    expect(mentor.get_by_test_id("end-session")).to_have_text("End session")
     mentor.screenshot(path=tmp_path / "room-mentor.png")
     mentoree.screenshot(path=tmp_path / "room-mentoree.png")
 
@@ -76,3 +78,19 @@ def test_two_people_meet_see_each_other_and_a_reload_brings_the_call_back(
     )
     print(f"join→remote video {join_to_video:.2f}s, reload→video {reload_to_video:.2f}s")
     context.close()
+
+
+def test_alone_before_the_start_the_end_button_leaves_the_room_and_ends_nothing(
+    browser: Browser, server: RunningServer
+) -> None:
+    session = schedule(server)
+    page = browser.new_page()
+    page.goto(session["links"]["mentor"].replace("?token=", "/room?token="))
+    expect(page.get_by_test_id("room-status")).to_contain_text("Waiting for Grace Hopper")
+
+    page.get_by_test_id("end-session").click()
+
+    expect(page.get_by_test_id("join")).to_be_visible()  # back in the lobby
+    state = server.api("GET", f"/api/sessions/{session['id']}")
+    assert (state["status"], state["ended_at"]) == ("live", None)
+    page.close()

@@ -223,10 +223,16 @@ scheduleForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   showError(scheduleError, '');
   if (!scheduleForm.reportValidity()) return;
+  const body = scheduleRequest(scheduleForm);
+  // The server takes a start in the past only when asked to (more than its 5 minutes' grace).
+  if (new Date(body.scheduled_start) < Date.now() - 5 * 60_000) {
+    if (!window.confirm('This start is in the past. Schedule the session anyway?')) return;
+    body.confirm_past_start = true;
+  }
   const button = scheduleForm.querySelector('button[type=submit]');
   button.disabled = true;
   try {
-    const created = await api('/api/sessions', { method: 'POST', body: scheduleRequest(scheduleForm) });
+    const created = await api('/api/sessions', { method: 'POST', body });
     scheduled.querySelector('[data-testid=mentor-link]').value = created.links.mentor;
     scheduled.querySelector('[data-testid=mentoree-link]').value = created.links.mentoree;
     scheduled.hidden = false;

@@ -173,6 +173,8 @@ function renderSession(state) {
   agendaPanel.render(state.agenda, state.agenda_progress);
   renderTalk(state.participants);
   renderClock();
+  // Before the start (both of you in) the button only leaves: nobody ends a session alone.
+  endButton.textContent = state.started_at ? 'End session' : 'Leave room';
   const mostUrgent = state.warnings_sent.at(-1);
   if (mostUrgent !== undefined) showWarning(mostUrgent);
   if (state.status === 'ended') showEnded(state);
@@ -241,7 +243,16 @@ unmuteButton.addEventListener('click', () => {
   remoteVideo.muted = false;
   playRemote();
 });
+// Back to the lobby, which closes this page's connection to the room.
+function leaveRoom() {
+  window.location.assign(window.location.pathname.replace(/\/room$/, '') + window.location.search);
+}
+
 endButton.addEventListener('click', () => {
+  if (!session?.started_at) {
+    leaveRoom();
+    return;
+  }
   const minutesLeft = Math.ceil((session.remaining_seconds - secondsSinceState()) / 60);
   endQuestion.textContent = session.started_at && minutesLeft > 1
     ? `You still have ${minutesLeft} minutes. End the session for both of you anyway?`
