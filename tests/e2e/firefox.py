@@ -114,7 +114,8 @@ class Firefox:
                     found.set()
             found.set()  # Firefox exited
 
-        threading.Thread(target=read, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=read, daemon=True)
+        self._stderr_reader.start()
         if not found.wait(timeout) or not any(LISTENING in line for line in lines):
             raise FirefoxError(f"Firefox did not start:\n{''.join(lines)}")
         address = next(line for line in lines if LISTENING in line).split(LISTENING)[1].strip()
@@ -243,6 +244,12 @@ class Firefox:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop.close()
+            # Firefox has exited: its reader gets to the end of the pipe, which can then
+            # be closed without pulling it from under that thread.
+            if hasattr(self, "_stderr_reader"):
+                self._stderr_reader.join(timeout=10)
+            if self.process.stderr is not None:
+                self.process.stderr.close()
             self._profile.cleanup()
 
 
