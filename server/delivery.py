@@ -35,7 +35,12 @@ from analytics.events import (
     SummaryDeliveryFailed,
 )
 from analytics.outgoing import ConcernAlert, SummaryDue, alert_json, next_parcel
-from analytics.report import iso, render_html_document, render_markdown, to_json
+from analytics.report import (
+    render_concern_alert,
+    render_html_document,
+    render_markdown,
+    to_json,
+)
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
 from server.config import DeliverySettings
@@ -180,10 +185,7 @@ class EmailChannel:
         message = self._message(
             f"Concern raised by {alert.name}: {alert.mentor} & {alert.mentoree}"
         )
-        message.set_content(
-            f"{alert.name} ({alert.role}) raised a concern during the session "
-            f"{alert.session_id} at {iso(alert.at)}:\n\n{alert.text}\n"
-        )
+        message.set_content(render_concern_alert(alert))
         await self._send(message)
 
     def _message(self, subject: str) -> EmailMessage:

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 from analytics.events import SummaryDelivered
 
 T = TypeVar("T")
@@ -16,6 +19,19 @@ T = TypeVar("T")
 ADMIN_TOKEN = "admin-token-for-tests"
 SECRET = b"secret-for-tests"
 PUBLIC_URL = "https://meet.example.org"
+
+# CommonMark with raw HTML, plus GFM's tables, strikethrough and bare-link autolinks.
+GFM = MarkdownIt("gfm-like")
+
+
+def markdown_tokens(markdown: str) -> list[Token]:
+    """Every token a GFM renderer makes of ``markdown``, inline children included."""
+    found = []
+    for token in GFM.parse(markdown):
+        found.append(token)
+        found.extend(token.children or ())
+    return found
+
 
 SESSION_REQUEST: dict[str, Any] = {
     "mentor": {"name": "Ada Lovelace", "email": "ada@example.org"},
