@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from server import api, dashboard, pages, signin, summaries, uplink
+from server import api, dashboard, deliveries, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
@@ -113,6 +113,7 @@ def make_app(config: Config) -> web.Application:
     app.add_routes(uplink.routes)
     app.add_routes(summaries.routes)
     app.add_routes(dashboard.routes)
+    app.add_routes(deliveries.routes)
     app.add_routes(pages.routes)
     app.router.add_get("/ws", websocket)
     app.router.add_static("/static", str(files("web") / "static"))

@@ -52,7 +52,8 @@ CSV_COLUMNS = [
 
 
 def _deliveries(state: SessionState, channels: list[str]) -> list[dict[str, Any]]:
-    """Per configured channel: which summary version went through when, and what failed."""
+    """Per configured channel: which summary version went through when, what failed, and
+    whether the channel gave up (``failed``: it waits for the MPM to retry it)."""
     views = []
     for channel in channels:
         delivery = state.deliveries.get(channel, Delivery())
@@ -63,6 +64,7 @@ def _deliveries(state: SessionState, channels: list[str]) -> list[dict[str, Any]
                 "delivered_version": delivery.delivered_version,
                 "attempts": delivery.attempts,
                 "last_error": delivery.last_error,
+                "failed": delivery.failed,
             }
         )
     return views

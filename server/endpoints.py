@@ -26,6 +26,7 @@ REJECTION_STATUS: dict[str, type[web.HTTPError]] = {
     "session_ended": web.HTTPConflict,
     "session_started": web.HTTPConflict,
     "not_ended": web.HTTPConflict,
+    "not_failed": web.HTTPConflict,
 }
 
 

@@ -1,6 +1,7 @@
 """Summary delivery with real components: an aiohttp webhook receiver, an aiosmtpd server,
 files on disk and a SQLite event store."""
 
+import asyncio
 import email
 import email.policy
 import hashlib
@@ -14,13 +15,21 @@ from aiohttp import web
 from aiohttp.test_utils import unused_port
 from aiosmtpd.controller import Controller
 
-from analytics.events import ConcernDelivered, Person, SummaryDelivered, SummaryDeliveryFailed
+from analytics.events import (
+    ConcernDelivered,
+    ConcernDeliveryFailed,
+    DeliveryRetried,
+    Person,
+    SummaryDelivered,
+    SummaryDeliveryFailed,
+)
 from analytics.report import render_html_document, render_markdown, to_json
 from analytics.summary import SummaryPolicy
 from server.config import DeliverySettings, load_config
 from server.delivery import (
     EmailChannel,
     OutboxChannel,
+    PermanentDeliveryError,
     SummaryCourier,
     WebhookChannel,
     channels_from,
@@ -28,7 +37,7 @@ from server.delivery import (
 )
 from server.sessions import SessionBook
 from server.store import SqliteEventStore, decode_event
-from tests.events import SCHEDULED, T0, concern, meeting, rated, summary_of
+from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
 from tests.utils import Recorded, delivered
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
@@ -58,8 +67,10 @@ async def courier_for():
     """Make couriers that listen to a book and retry fast; they are closed afterwards."""
     couriers = []
 
-    def make(book, channels):
-        courier = SummaryCourier(book, channels, SummaryPolicy(), first_retry_seconds=0.05)
+    def make(book, channels, **options):
+        courier = SummaryCourier(
+            book, channels, SummaryPolicy(), first_retry_seconds=0.05, **options
+        )
         book.add_listener(courier.on_recorded)
         couriers.append(courier)
         return courier
@@ -152,21 +163,72 @@ async def test_the_webhook_is_signed_and_retried_after_a_500_until_it_is_deliver
     assert first.body == second.body
     assert json.loads(first.body) == to_json(summary_of(events))
     state = await book.get("s1")
-    assert state.deliveries["webhook"].attempts == 1
+    assert (state.deliveries["webhook"].attempts, state.deliveries["webhook"].last_error) == (
+        0,
+        None,
+    )
     assert state.deliveries["webhook"].delivered_at == succeeded.at
 
 
-async def test_a_webhook_signed_with_another_secret_is_refused_and_keeps_being_retried(
+def final_failure(event):
+    return isinstance(event, SummaryDeliveryFailed | ConcernDeliveryFailed) and event.final
+
+
+async def test_a_webhook_refused_with_a_401_fails_for_good_at_once_until_the_mpm_retries(
     book, store, recorded, courier_for, receiver
 ):
     webhook, url = receiver
-    courier_for(book, [WebhookChannel(url, b"not-the-shared-secret")])
+    courier = courier_for(book, [WebhookChannel(url, b"not-the-shared-secret")])
 
     await record(book, meeting())
-    await recorded.wait_for(lambda e: isinstance(e, SummaryDeliveryFailed) and e.attempt == 2)
+    failure = await recorded.wait_for(final_failure)
+    await asyncio.wait_for(courier.settled(), 5)
 
-    assert [r.signature_valid for r in webhook.received][:2] == [False, False]
+    assert [r.signature_valid for r in webhook.received] == [False]
+    assert (failure.attempt, failure.version) == (1, 1)
+    assert "401" in failure.error
+    state = await book.get("s1")
+    assert state.deliveries["webhook"].failed
+    assert state.deliveries["webhook"].last_error == failure.error
+
+    async with book.lock("s1"):
+        await book.record("s1", DeliveryRetried(at=T0 + DAY, actor="mpm", channel="webhook"))
+    await recorded.wait_for(lambda e: final_failure(e) and e is not failure)
+    await asyncio.wait_for(courier.settled(), 5)
+
+    assert len(webhook.received) == 2
     assert not any(isinstance(e, SummaryDelivered) for e in await store.events("s1"))
+    assert (await book.get("s1")).deliveries["webhook"].attempts == 1  # counted afresh
+
+
+async def test_a_channel_gives_up_after_the_most_attempts_in_a_row_and_a_retry_delivers(
+    book, store, recorded, courier_for
+):
+    channel = FlakyChannel("flaky", failures=3)
+    courier = courier_for(book, [channel], max_attempts=3)
+
+    await record(book, meeting())
+    await recorded.wait_for(final_failure)
+    await asyncio.wait_for(courier.settled(), 5)
+
+    assert channel.calls == 3
+    assert [(e.attempt, e.final) for e in deliveries(await store.events("s1"))] == [
+        (1, False),
+        (2, False),
+        (3, True),
+    ]
+    async with book.lock("s1"):
+        await book.record("s1", rated("mentor", 5, "", T0 + DAY))
+    await asyncio.wait_for(courier.settled(), 5)
+    assert channel.calls == 3  # a new version does not wake a channel that gave up
+
+    async with book.lock("s1"):
+        await book.record("s1", DeliveryRetried(at=T0 + DAY, actor="mpm", channel="flaky"))
+    await recorded.wait_for(delivered_version("flaky", 2))
+
+    assert channel.calls == 4
+    state = await book.get("s1")
+    assert (state.deliveries["flaky"].failed, state.deliveries["flaky"].attempts) == (False, 0)
 
 
 class Mailbox:
@@ -223,6 +285,78 @@ async def test_the_email_names_the_pair_and_has_a_plain_text_and_an_html_part(sm
     assert "Ended 15 minutes early." in plain
     assert 'data-testid="summary"' in html
     assert "Ada Lovelace &amp; Zoë Müller" in html
+
+
+async def test_a_name_with_line_breaks_from_an_old_log_cannot_break_the_subject(smtp_server):
+    controller, mailbox = smtp_server
+    scheduled = replace(SCHEDULED, mentor=Person(name="Ada\r\nBcc: all@example.org\x00"))
+    channel = EmailChannel(
+        hostname="127.0.0.1",
+        port=controller.port,
+        sender="mentormeet@example.org",
+        recipient="mpm@example.org",
+    )
+
+    await channel.deliver(summary_of(meeting(scheduled=scheduled)))
+
+    (envelope,) = mailbox.envelopes
+    assert envelope.rcpt_tos == ["mpm@example.org"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == "Session summary: Ada Bcc: all@example.org  & Grace Hopper"
+    assert message["Bcc"] is None
+
+
+class RefusingMailbox(Mailbox):
+    """A mail server that answers every message with ``reply``."""
+
+    def __init__(self, reply):
+        super().__init__()
+        self.reply = reply
+
+    async def handle_DATA(self, server, session, envelope):
+        return self.reply
+
+
+@pytest.mark.parametrize(
+    ("reply", "permanent"), [("550 no such mailbox", True), ("451 try again later", False)]
+)
+async def test_a_mail_servers_5xx_is_permanent_and_its_4xx_is_not(reply, permanent):
+    controller = Controller(RefusingMailbox(reply), hostname="127.0.0.1", port=unused_port())
+    controller.start()
+    channel = EmailChannel(
+        hostname="127.0.0.1",
+        port=controller.port,
+        sender="mentormeet@example.org",
+        recipient="mpm@example.org",
+    )
+    try:
+        with pytest.raises(Exception, match=reply[:3]) as raised:
+            await channel.deliver(summary_of(meeting()))
+    finally:
+        controller.stop()
+
+    assert isinstance(raised.value, PermanentDeliveryError) is permanent
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [(400, True), (404, True), (410, True), (408, False), (429, False), (500, False), (503, False)],
+)
+async def test_a_webhooks_4xx_is_permanent_but_timeouts_throttling_and_5xx_are_not(
+    aiohttp_server, status, permanent
+):
+    async def answer(request):
+        return web.Response(status=status)
+
+    app = web.Application()
+    app.router.add_post("/hook", answer)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    channel = WebhookChannel(str(server.make_url("/hook")), WEBHOOK_SECRET)
+
+    with pytest.raises(Exception, match=str(status)) as raised:
+        await channel.deliver(summary_of(meeting()))
+
+    assert isinstance(raised.value, PermanentDeliveryError) is permanent
 
 
 async def test_an_email_that_cannot_be_sent_raises_so_the_courier_retries_it():

@@ -79,17 +79,23 @@ function upcomingRow(s) {
   );
 }
 
-// Per channel, the newest summary version it delivered; "⟳" while the newest is still owed.
-function deliveryCell(deliveries, version) {
+// Per channel, the newest summary version it delivered; "⟳" while the newest is still owed,
+// "✗" with the reason and a Retry button once the channel gave up.
+function deliveryCell(sessionId, deliveries, version) {
   return h('td', { className: 'deliveries' }, deliveries.map((d) => {
-    const current = d.delivered_version >= version;
+    const current = d.delivered_version >= version && !d.failed;
     const what = d.delivered_version ? `v${d.delivered_version}` : 'nothing yet';
     const title = [
       d.delivered_at ? `v${d.delivered_version} delivered ${formatDateTime(d.delivered_at)}` : 'not delivered yet',
       current ? '' : `v${version} owed; ${d.attempts} failed attempt(s): ${d.last_error ?? 'in progress'}`,
     ].filter(Boolean).join('; ');
-    return h('div', { className: `delivery ${current ? 'delivered' : 'pending'}`, title, dataChannel: d.channel, dataVersion: String(d.delivered_version) },
-      `${current ? '✓' : '⟳'} ${d.channel} ${what}${!current && d.attempts ? ` (${d.attempts} tries)` : ''}`);
+    const state = d.failed ? 'failed' : (current ? 'delivered' : 'pending');
+    const mark = { failed: '✗', delivered: '✓', pending: '⟳' }[state];
+    return h('div', { className: `delivery ${state}`, title, dataChannel: d.channel, dataVersion: String(d.delivered_version) },
+      `${mark} ${d.channel} ${what}${state === 'pending' && d.attempts ? ` (${d.attempts} tries)` : ''}`,
+      d.failed ? h('span', { className: 'delivery-error', dataTestid: 'delivery-error' }, `failed: ${d.last_error}`) : null,
+      d.failed ? h('button', { type: 'button', className: 'secondary small retry-delivery', dataTestid: 'retry-delivery', dataSessionId: sessionId, dataChannel: d.channel }, 'Retry') : null,
+    );
   }));
 }
 
@@ -107,7 +113,7 @@ function pastRow(s) {
     h('td', { className: 'rating-cell' }, perPerson(s.participants, rating)),
     h('td', { className: 'concerns-cell' }, concernCount(s.concerns.length)),
     h('td', { className: 'flags-cell' }, s.flags.length ? s.flags.map(flagBadge) : h('span', { className: 'ok' }, 'all five tips')),
-    deliveryCell(s.deliveries, s.version),
+    deliveryCell(s.session_id, s.deliveries, s.version),
     h('td', {}, h('a', { href: link, target: '_blank', rel: 'noopener' }, 'Summary')),
   );
 }
@@ -237,6 +243,20 @@ scheduled.addEventListener('click', (event) => {
 document.querySelector('#upcoming').addEventListener('click', (event) => {
   const button = event.target.closest('button.copy-link');
   if (button) copyText(button.dataset.link, button, button.textContent);
+});
+
+document.querySelector('#past').addEventListener('click', async (event) => {
+  const button = event.target.closest('button.retry-delivery');
+  if (!button) return;
+  const { sessionId, channel } = button.dataset;
+  button.disabled = true;
+  try {
+    await api(`/api/sessions/${encodeURIComponent(sessionId)}/deliveries/${encodeURIComponent(channel)}/retry`, { method: 'POST' });
+    await refresh();
+  } catch (error) {
+    refreshed.textContent = `Could not retry ${channel}: ${error.message}`;
+    button.disabled = false;
+  }
 });
 
 exportButton.addEventListener('click', async () => {
