@@ -12,6 +12,7 @@ final: the channel stops until the MPM retries it from the dashboard.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -59,13 +60,22 @@ __all__ = [
     "SummaryCourier",
     "WebhookChannel",
     "channels_from",
+    "legacy_signature",
     "retry_delay",
     "signature",
+    "signing_key",
 ]
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Mentormeet-Signature"
+# Standard Webhooks (standardwebhooks.com): the message id, the attempt's Unix time, and
+# "v1,<base64 HMAC-SHA256 of '{id}.{timestamp}.{body}'>", so a receiver can refuse replays.
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+# The signature of the body alone, replayable: sent for one more release, then dropped.
+LEGACY_SIGNATURE_HEADER = "X-Mentormeet-Signature"
+SECRET_PREFIX = b"whsec_"
 # What a webhook body is: "summary" (a summary version) or "concern_raised" (an alert).
 EVENT_HEADER = "X-Mentormeet-Event"
 MAX_RETRY_DELAY = 3600.0
@@ -91,9 +101,23 @@ def summary_json_bytes(summary: Summary) -> bytes:
     return json.dumps(to_json(summary), ensure_ascii=False, sort_keys=True).encode()
 
 
-def signature(secret: bytes, body: bytes) -> str:
-    """The webhook signature header value: ``sha256=<hex HMAC-SHA256 of the body>``."""
+def legacy_signature(secret: bytes, body: bytes) -> str:
+    """The deprecated ``X-Mentormeet-Signature``: ``sha256=<hex HMAC-SHA256 of the body>``."""
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def signing_key(secret: bytes) -> bytes:
+    """The HMAC key of a webhook secret: after ``whsec_``, base64 as Standard Webhooks
+    secrets are; any other secret is its own key (its UTF-8 bytes)."""
+    if secret.startswith(SECRET_PREFIX):
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    return secret
+
+
+def signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value: ``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
 def retry_delay(attempt: int, *, first: float = 2.0) -> float:
@@ -151,7 +175,8 @@ class OutboxChannel:
 
 @dataclass(frozen=True)
 class WebhookChannel:
-    """POSTs JSON, signed, with an idempotency key per summary version and per concern."""
+    """POSTs JSON signed as Standard Webhooks do, with an id per summary version and concern
+    (also sent as ``Idempotency-Key``)."""
 
     url: str
     secret: bytes
@@ -167,9 +192,14 @@ class WebhookChannel:
         await self._post("concern_raised", f"concern:{alert.session_id}:{alert.number}", body)
 
     async def _post(self, event: str, key: str, body: bytes) -> None:
+        # The id stays the same on every attempt, the timestamp is this attempt's.
+        timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(self.secret, body),
+            ID_HEADER: key,
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: signature(signing_key(self.secret), key, timestamp, body),
+            LEGACY_SIGNATURE_HEADER: legacy_signature(self.secret, body),
             EVENT_HEADER: event,
             "Idempotency-Key": key,
         }

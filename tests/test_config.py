@@ -180,3 +180,12 @@ def test_camera_settings_come_from_a_json_object_in_the_environment(tmp_path):
 def test_bad_camera_settings_are_a_config_error_naming_the_variable(tmp_path, value):
     with pytest.raises(ConfigError, match="MENTORMEET_CAMERA"):
         load_config(data_dir=tmp_path, environ={"MENTORMEET_CAMERA": value})
+
+
+def test_a_standard_webhooks_secret_that_is_not_base64_is_a_config_error(tmp_path):
+    environ = {
+        "MENTORMEET_WEBHOOK_URL": "https://mpm.example.org/hook",
+        "MENTORMEET_WEBHOOK_SECRET": "whsec_not base64!",
+    }
+    with pytest.raises(ConfigError, match="MENTORMEET_WEBHOOK_SECRET"):
+        load_config(data_dir=tmp_path, environ=environ)

@@ -2,12 +2,15 @@
 files on disk and a SQLite event store."""
 
 import asyncio
+import base64
 import email
 import email.policy
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import aiosmtplib
 import pytest
@@ -23,6 +26,7 @@ from analytics.events import (
     SummaryDelivered,
     SummaryDeliveryFailed,
 )
+from analytics.outgoing import ConcernAlert
 from analytics.report import render_html_document, render_markdown, to_json
 from analytics.summary import SummaryPolicy
 from server.config import DeliverySettings, load_config
@@ -93,16 +97,31 @@ def deliveries(events):
     return [e for e in events if isinstance(e, SummaryDelivered | SummaryDeliveryFailed)]
 
 
+def readme_verifier():
+    """``verify_webhook`` exactly as the README shows it, so the two cannot drift apart."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    (code,) = [block for block in blocks if "def verify_webhook(" in block]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["verify_webhook"]
+
+
+verify_webhook = readme_verifier()
+
+
 @dataclass(frozen=True)
 class Received:
     body: bytes
     signature_valid: bool
     idempotency_key: str | None
     content_type: str
+    headers: dict[str, str]
 
 
 class WebhookReceiver:
-    """The MPM's side of the webhook: checks the signature, fails the first ``failures``."""
+    """The MPM's side of the webhook: checks the signature as the README says, fails the
+    first ``failures``."""
 
     def __init__(self, secret, failures):
         self.secret = secret
@@ -111,15 +130,14 @@ class WebhookReceiver:
 
     async def handle(self, request):
         body = await request.read()
-        expected = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
-        given = request.headers.get("X-Mentormeet-Signature", "")
-        valid = hmac.compare_digest(given, expected)
+        valid = verify_webhook(self.secret.decode(), request.headers, body)
         self.received.append(
             Received(
                 body=body,
                 signature_valid=valid,
                 idempotency_key=request.headers.get("Idempotency-Key"),
                 content_type=request.content_type,
+                headers=dict(request.headers),
             )
         )
         if not valid:
@@ -168,6 +186,78 @@ async def test_the_webhook_is_signed_and_retried_after_a_500_until_it_is_deliver
         None,
     )
     assert state.deliveries["webhook"].delivered_at == succeeded.at
+
+
+def receiving(secret, failures=0):
+    """An app whose webhook receiver checks signatures with ``secret``, and the receiver."""
+    receiver = WebhookReceiver(secret, failures=failures)
+    app = web.Application()
+    app.router.add_post("/hooks/summary", receiver.handle)
+    return app, receiver
+
+
+async def test_the_readme_verifier_takes_a_delivery_and_refuses_it_old_altered_or_resigned(
+    aiohttp_server,
+):
+    app, webhook = receiving(WEBHOOK_SECRET)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    channel = WebhookChannel(str(server.make_url("/hooks/summary")), WEBHOOK_SECRET)
+
+    await channel.deliver(summary_of(meeting()))
+
+    (received,) = webhook.received
+    assert received.signature_valid
+    headers, body, secret = received.headers, received.body, WEBHOOK_SECRET.decode()
+    assert headers["webhook-id"] == received.idempotency_key == "summary:s1:v1"
+    sent_at = int(headers["webhook-timestamp"])
+    assert verify_webhook(secret, headers, body, now=sent_at + 299)
+    assert not verify_webhook(secret, headers, body, now=sent_at + 301)  # a replay, later
+    assert not verify_webhook(secret, headers, body, now=sent_at - 301)
+    assert not verify_webhook(secret, headers, body.replace(b"Ada", b"Eve"), now=sent_at)
+    assert not verify_webhook(secret, {**headers, "webhook-id": "summary:s1:v2"}, body)
+    assert not verify_webhook(secret, {**headers, "webhook-timestamp": str(sent_at + 1)}, body)
+    assert not verify_webhook("another-secret", headers, body, now=sent_at)
+    assert not verify_webhook(secret, {}, body)
+
+
+async def test_a_standard_webhooks_secret_signs_with_its_decoded_key_and_alerts_are_signed(
+    aiohttp_server,
+):
+    key = bytes(range(32))
+    secret = b"whsec_" + base64.b64encode(key)
+    app, webhook = receiving(secret)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    channel = WebhookChannel(str(server.make_url("/hooks/summary")), secret)
+    alert = ConcernAlert(
+        session_id="s1",
+        number=1,
+        mentor="Ada",
+        mentoree="Grace",
+        role="mentoree",
+        name="Grace",
+        text="Help",
+        at=T0,
+    )
+
+    await channel.alert(alert)
+
+    (received,) = webhook.received
+    assert received.signature_valid
+    assert received.headers["webhook-id"] == "concern:s1:1"
+    timestamp = received.headers["webhook-timestamp"]
+    signed = f"concern:s1:1.{timestamp}.".encode() + received.body
+    digest = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert received.headers["webhook-signature"] == f"v1,{digest}"
+
+
+async def test_the_old_body_signature_is_still_sent_for_one_release(steady_receiver):
+    webhook, url = steady_receiver
+
+    await WebhookChannel(url, WEBHOOK_SECRET).deliver(summary_of(meeting()))
+
+    (received,) = webhook.received
+    expected = "sha256=" + hmac.new(WEBHOOK_SECRET, received.body, hashlib.sha256).hexdigest()
+    assert received.headers["X-Mentormeet-Signature"] == expected
 
 
 def final_failure(event):
