@@ -17,9 +17,22 @@ from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
-from server.keys import BOOK, CONFIG, COURIER, HUB, STORE, TEMPLATES, TIMEKEEPER, UPLINKS
+from server.keys import (
+    BOOK,
+    CONFIG,
+    COURIER,
+    FAILED_SIGN_INS,
+    HUB,
+    SIGN_OUTS,
+    STORE,
+    TEMPLATES,
+    TIMEKEEPER,
+    UPLINKS,
+)
 from server.media import UplinkPeers
 from server.sessions import SessionBook
+from server.sign_in_attempts import FailedSignIns
+from server.sign_outs import SignOuts
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
 from server.timekeeper import Timekeeper
@@ -77,6 +90,8 @@ def make_app(config: Config) -> web.Application:
     )
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
+    app[SIGN_OUTS] = SignOuts(config.data_dir / "mpm_signouts")
+    app[FAILED_SIGN_INS] = FailedSignIns()
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),

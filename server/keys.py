@@ -9,11 +9,24 @@ from server.config import Config
 from server.delivery import SummaryCourier
 from server.media import UplinkPeers
 from server.sessions import SessionBook
+from server.sign_in_attempts import FailedSignIns
+from server.sign_outs import SignOuts
 from server.signalling import RoomHub
 from server.store import EventStore
 from server.timekeeper import Timekeeper
 
-__all__ = ["BOOK", "CONFIG", "COURIER", "HUB", "STORE", "TEMPLATES", "TIMEKEEPER", "UPLINKS"]
+__all__ = [
+    "BOOK",
+    "CONFIG",
+    "COURIER",
+    "FAILED_SIGN_INS",
+    "HUB",
+    "SIGN_OUTS",
+    "STORE",
+    "TEMPLATES",
+    "TIMEKEEPER",
+    "UPLINKS",
+]
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", EventStore)
@@ -23,3 +36,5 @@ TIMEKEEPER = web.AppKey("timekeeper", Timekeeper)
 COURIER = web.AppKey("courier", SummaryCourier)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 UPLINKS = web.AppKey("uplinks", UplinkPeers)
+FAILED_SIGN_INS = web.AppKey("failed_sign_ins", FailedSignIns)
+SIGN_OUTS = web.AppKey("sign_outs", SignOuts)
