@@ -10,9 +10,10 @@ break there, in CommonMark or in GitHub Flavored Markdown. So:
   links, images, emphasis, code spans and fences, strikethrough and table cells;
 * what starts a block only at the start of a line (``#``, ``+``, ``-``, ``=``, ``1.``,
   ``1)``) is escaped there, and leading spaces (indented code) are dropped;
-* a bare URL, which GFM renderers and mail readers link by themselves, is defanged the
-  way security advisories write them, visibly: ``https[:]//example.org``,
-  ``www[.]example.org``, ``ada[@]example.org``;
+* a bare link, which GFM renderers and mail readers make of a URL, a ``www.`` or any
+  other domain name or an email address by themselves, is defanged the way security
+  advisories write them, visibly: ``https[:]//example[.]org``, ``ada[@]example[.]org``
+  (a dot between a word and two letters or more, as in ``notes[.]md``, counts as one);
 * control characters become spaces; a line break either becomes a space (one-line
   fields), a visible ``↵`` (table cells, which cannot hold one) or a new line indented
   to stay inside its list item (notes, concerns, comments), blank lines dropped.
@@ -31,10 +32,13 @@ _INLINE_SYNTAX = re.compile(r"([\\`*_\[\]<>|~&])")
 # Starts a block (heading, list item, setext underline or thematic break) at a line start.
 _BLOCK_START = re.compile(r"^([#+=-])")
 _ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])")
-# What GFM's extended autolinks (and mail readers) turn into links without any markup.
-_SCHEME = re.compile(r"\b([a-z][a-z0-9+.-]{1,31}):(?=//)|\b(mailto|xmpp|javascript|data):", re.I)
-_WWW = re.compile(r"\b(www)\.", re.I)
-_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-]+\.[\w-])")
+# What GFM's extended autolinks, linkifiers and mail readers turn into links by themselves:
+# a scheme, an address's @, and the dot of a domain name (www. included).
+_SCHEME_COLON = re.compile(
+    r"(?:(?<=mailto)|(?<=xmpp)|(?<=javascript)|(?<=vbscript)|(?<=data)):|:(?=//)", re.I
+)
+_DOMAIN_DOT = re.compile(r"(?<=\w)\.(?=[^\W\d_]{2,}(?!\w))")
+_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
@@ -47,9 +51,9 @@ def _lines(text: str) -> list[str]:
 
 def _escape_line(line: str) -> str:
     escaped = _INLINE_SYNTAX.sub(r"\\\1", line)
-    escaped = _SCHEME.sub(lambda m: f"{m.group(1) or m.group(2)}\\[:\\]", escaped)
-    escaped = _WWW.sub(r"\1\\[.\\]", escaped)
+    escaped = _SCHEME_COLON.sub(r"\\[:\\]", escaped)
     escaped = _EMAIL_AT.sub(r"\\[@\\]", escaped)
+    escaped = _DOMAIN_DOT.sub(r"\\[.\\]", escaped)
     ordered = _ORDERED_MARKER.match(escaped)
     if ordered:
         return f"{ordered.group(1)}\\{ordered.group(2)}{escaped[ordered.end() :]}"

@@ -18,8 +18,8 @@ ATTACKS = [
     "![img](https://evil.example/a.png)",
     "[ref]\n\n[ref]: https://evil.example",
     "<https://evil.example>",
-    "see https://evil.example/path and www.evil.example and mallory@evil.example",
-    "javascript:alert(1) mailto:mallory@evil.example",
+    "see https://evil.com/path and www.evil.com and mallory@evil.com and evil.com",
+    "javascript:alert(1) mailto:mallory@evil.com",
     "| forged | row |\n|---|---|\n| a | b |",
     "text\n===",
     "text\n---",
@@ -115,23 +115,30 @@ def test_no_text_whatever_adds_a_table_row_or_cell(text):
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"])))
 def test_one_line_text_reads_as_typed_once_rendered(text):
     words = " ".join(text.split())
-    if any(mark in words for mark in ("://", "www.", "@", ":")):
+    if any(mark in words for mark in (":", "@", ".")):
         return  # links are defanged on purpose: see the next test
     assert " ".join(plain_text(md_inline(text)).split()) == words
 
 
 def test_bare_links_are_shown_defanged_and_linked_by_no_renderer():
-    markdown = md_inline("see https://evil.example, www.evil.example, mallory@evil.example")
+    text = "see https://evil.com/x, www.evil.com, evil.com, mallory@evil.com, xmpp:m@evil.com"
+    assert [t for t in types(text) if t == "link_open"] == ["link_open"] * 5
+
+    markdown = md_inline(text)
 
     assert "link_open" not in types(markdown)
     assert plain_text(markdown) == (
-        "see https[:]//evil.example, www[.]evil.example, mallory[@]evil.example"
+        "see https[:]//evil[.]com/x, www[.]evil[.]com, evil[.]com, mallory[@]evil[.]com, "
+        "xmpp[:]m[@]evil[.]com"
     )
 
 
 def test_ordinary_text_stays_readable_in_plain_text():
     assert md_inline("Career goals: aim for staff, 2024.") == "Career goals: aim for staff, 2024."
-    assert md_inline("Grace's 1:1 at 10:30") == "Grace's 1:1 at 10:30"
+    assert (
+        md_inline("Grace's 1:1 at 10:30, v1.2, e.g. this")
+        == "Grace's 1:1 at 10:30, v1.2, e.g. this"
+    )
 
 
 def test_line_breaks_become_spaces_arrows_or_indented_lines():

@@ -205,16 +205,16 @@ def attacked_meeting():
     scheduled = replace(
         SCHEDULED,
         mentor=Person(name="Mallory <script>alert(1)</script>"),
-        mentoree=Person(name="[Grace](https://evil.example)\r\n# Hopper"),
+        mentoree=Person(name="[Grace](https://evil.com)\r\n# Hopper"),
     )
     return summary_of(
         [
             *meeting(
                 NoteAdded(at=T0 + 60, actor="mentoree", item_id=1, note="ok\n\n<!-- hide"),
                 scheduled=scheduled,
-                agenda=[forged, "[x](javascript:alert(1)) see https://evil.example", "***"],
+                agenda=[forged, "[x](javascript:alert(1)) see https://evil.com", "***"],
             ),
-            concern("mentoree", "bare www.evil.example\n> quoted\n```\nfence", T0 + 50 * MINUTE),
+            concern("mentoree", "bare www.evil.com\n> quoted\n```\nfence", T0 + 50 * MINUTE),
             rated("mentor", 2, "fine |\n| forged | row | 5/5 |", T0 + 51 * MINUTE),
         ]
     )
@@ -244,7 +244,7 @@ def test_markdown_makes_no_structure_of_what_people_typed():
     text = "".join(t.content for t in tokens if t.type == "text")
     assert "<!-- hide" in text
     assert "<script>alert(1)</script>" in text
-    assert "https[:]//evil.example" in text
+    assert "https[:]//evil[.]com" in text
 
 
 def test_the_concern_alert_text_makes_no_structure_of_what_people_typed():
@@ -255,7 +255,7 @@ def test_the_concern_alert_text_makes_no_structure_of_what_people_typed():
         mentoree="Grace",
         role="mentoree",
         name="Grace\r\n# Hopper",
-        text="[x](https://evil.example)\n<!-- hide\n- item",
+        text="[x](https://evil.com)\n<!-- hide\n- item",
         at=T0,
     )
 
