@@ -69,9 +69,10 @@ _environment = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_environment.filters.update(duration=_duration, when=_when, iso=iso, percent=_percent)
-# User text in Markdown: every interpolation in summary.md goes through one of these.
+# User text in Markdown: every interpolation of it in a .md template goes through one of these.
 _environment.filters.update(md=md_inline, md_cell=md_cell, md_block=md_block)
+
+_environment.filters.update(duration=_duration, when=_when, iso=iso, percent=_percent)
 _environment.globals.update(tips=TIPS)
 
 
