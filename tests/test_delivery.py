@@ -740,7 +740,7 @@ def test_deliveries_and_ratings_logged_before_versions_existed_still_decode():
         "summary_delivery_failed", "system", T0, '{"channel": "outbox", "attempt": 1, "error": "x"}'
     )
     old_rating = decode_event("meeting_rated", "mentor", T0, '{"role": "mentor", "score": 3}')
-    assert (old_delivery.version, old_failure.version) == (1, 1)
+    assert (old_delivery.version, old_failure.version, old_failure.final) == (1, 1, False)
     assert old_rating.shared is False
 
 
