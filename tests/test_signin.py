@@ -4,7 +4,6 @@ from http.cookies import SimpleCookie
 
 from server.app import make_app
 from server.mpm_session import COOKIE_NAME, issue_session, verify_session
-from server.sign_in_attempts import FailedSignIns
 from tests.utils import ADMIN_TOKEN, SECRET, SESSION_REQUEST
 
 
@@ -140,27 +139,6 @@ async def test_wrong_tokens_at_sign_in_are_throttled_the_right_one_too_meanwhile
     assert 0 < int(throttled.headers["Retry-After"]) <= 60
     assert right_token.status == 429
     assert "Set-Cookie" not in right_token.headers
-
-
-def test_failed_sign_ins_count_per_address_and_age_out():
-    failures = FailedSignIns(allowed=2, window_seconds=60)
-
-    failures.failed("192.0.2.1", now=0)
-    failures.failed("192.0.2.1", now=10)
-
-    assert failures.wait_seconds("192.0.2.1", now=11) == 49
-    assert failures.wait_seconds("192.0.2.2", now=11) == 0
-    assert failures.wait_seconds("192.0.2.1", now=60) == 0  # the first is a minute old
-
-
-def test_failed_sign_ins_remember_a_bounded_number_of_addresses():
-    failures = FailedSignIns(allowed=1, max_addresses=2)
-
-    for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
-        failures.failed(address, now=0)
-
-    assert failures.wait_seconds("192.0.2.1", now=1) == 0  # forgotten, the oldest
-    assert failures.wait_seconds("192.0.2.3", now=1) > 0
 
 
 def test_a_cookie_from_before_a_sign_out_generation_is_refused():

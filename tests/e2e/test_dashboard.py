@@ -57,6 +57,7 @@ def test_older_sessions_show_on_demand_and_a_failed_delivery_is_retried(
 
         oldest = page.locator('#past tr[data-session-id="past-00"]')
         expect(oldest.get_by_test_id("delivery-error")).to_have_text("failed: disk full")
+        oldest.screenshot(path=tmp_path / "dashboard-failed-delivery.png")
         oldest.get_by_test_id("retry-delivery").click()
         expect(oldest.locator('.delivery[data-channel="outbox"]')).to_contain_text("✓ outbox v1")
         expect(oldest.get_by_test_id("retry-delivery")).to_have_count(0)
