@@ -221,13 +221,19 @@ class SummaryDelivered(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class SummaryDeliveryFailed(Event):
-    """An attempt to deliver the summary through one channel failed; it will be retried."""
+    """An attempt to deliver the summary through one channel failed.
+
+    It will be retried unless ``final``: retrying cannot help (the receiver refused it for
+    good, or the message cannot be built) or it failed too many times in a row; then the
+    channel waits for the MPM to retry it (:class:`DeliveryRetried`).
+    """
 
     type: ClassVar[str] = "summary_delivery_failed"
     channel: str
     attempt: int
     error: str
     version: int = 1
+    final: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,13 +247,22 @@ class ConcernDelivered(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class ConcernDeliveryFailed(Event):
-    """An attempt to pass a concern on to the MPM at once failed; it will be retried."""
+    """An attempt to pass a concern on to the MPM at once failed; retried unless ``final``."""
 
     type: ClassVar[str] = "concern_delivery_failed"
     channel: str
     number: int
     attempt: int
     error: str
+    final: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryRetried(Event):
+    """The MPM asked a channel that had given up to try again what it owes."""
+
+    type: ClassVar[str] = "delivery_retried"
+    channel: str
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -273,5 +288,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SummaryDeliveryFailed,
         ConcernDelivered,
         ConcernDeliveryFailed,
+        DeliveryRetried,
     )
 }

@@ -2,7 +2,8 @@
 
 During the meeting a channel that can carry alerts passes each concern on at once. From
 the end on, the summary is owed until the channel has delivered its newest version; the
-summary holds every concern, so alerts not sent by then are left to it.
+summary holds every concern, so alerts not sent by then are left to it. A channel that
+gave up owes nothing until the MPM retries it.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.events import Role
+from analytics.events import DeliveryRetried, Role
 from analytics.report import iso
+from analytics.rules import Rejected
 from analytics.session import Delivery, SessionState
 
-__all__ = ["ConcernAlert", "SummaryDue", "alert_json", "next_parcel"]
+__all__ = ["ConcernAlert", "SummaryDue", "alert_json", "next_parcel", "retry_delivery"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +45,8 @@ def next_parcel(
 ) -> ConcernAlert | SummaryDue | None:
     """The next thing ``channel`` should deliver for this session, or ``None``."""
     delivery = state.deliveries.get(channel, Delivery())
+    if delivery.failed:
+        return None  # given up until the MPM retries
     if state.status == "ended":
         if delivery.delivered_version < state.summary_version:
             return SummaryDue(version=state.summary_version)
@@ -79,3 +83,10 @@ def alert_json(alert: ConcernAlert) -> dict[str, Any]:
             "at": iso(alert.at),
         },
     }
+
+
+def retry_delivery(state: SessionState, channel: str, at: float) -> DeliveryRetried:
+    """The MPM's retry of a channel that gave up; refused when it has not."""
+    if not state.deliveries.get(channel, Delivery()).failed:
+        raise Rejected("not_failed", f"the {channel} delivery of this session has not failed")
+    return DeliveryRetried(at=at, actor="mpm", channel=channel)

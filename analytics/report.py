@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from analytics.markdown import md_block, md_cell, md_inline
 from analytics.summary import TIPS, Summary
 
-__all__ = ["iso", "render_html_document", "render_html_fragment", "render_markdown", "to_json"]
+if TYPE_CHECKING:  # outgoing.py imports this module
+    from analytics.outgoing import ConcernAlert
+
+__all__ = [
+    "iso",
+    "render_concern_alert",
+    "render_html_document",
+    "render_html_fragment",
+    "render_markdown",
+    "to_json",
+]
 
 
 def iso(timestamp: float | None) -> str | None:
@@ -58,6 +69,9 @@ _environment = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# User text in Markdown: every interpolation of it in a .md template goes through one of these.
+_environment.filters.update(md=md_inline, md_cell=md_cell, md_block=md_block)
+
 _environment.filters.update(duration=_duration, when=_when, iso=iso, percent=_percent)
 # Joining always leaves a moment without a picture (the wait for the first frame); the
 # summary mentions unknown camera time from this many seconds on.
@@ -78,3 +92,8 @@ def render_html_document(summary: Summary) -> str:
 def render_markdown(summary: Summary) -> str:
     """The summary as Markdown (also the plain-text part of the email)."""
     return _environment.get_template("summary.md").render(s=summary)
+
+
+def render_concern_alert(alert: ConcernAlert) -> str:
+    """A concern raised during the meeting, as the text of an email (Markdown, escaped)."""
+    return _environment.get_template("concern_alert.md").render(alert=alert)

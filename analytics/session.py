@@ -22,6 +22,7 @@ from analytics.events import (
     ConcernDelivered,
     ConcernDeliveryFailed,
     ConcernRaised,
+    DeliveryRetried,
     Event,
     MeetingRated,
     ParticipantJoined,
@@ -81,7 +82,9 @@ class Delivery:
     """How delivering to the MPM through one channel went so far.
 
     ``delivered_version`` is the newest summary version that went through (0: none yet);
-    ``concerns_delivered`` the numbers of concerns passed on at once during the meeting.
+    ``concerns_delivered`` the numbers of concerns passed on at once during the meeting;
+    ``attempts`` the failed attempts since the last success or retry, and ``failed`` whether
+    the channel gave up on them (``last_error`` says why) until the MPM retries it.
     """
 
     delivered_at: float | None = None
@@ -89,6 +92,7 @@ class Delivery:
     concerns_delivered: frozenset[int] = frozenset()
     attempts: int = 0
     last_error: str | None = None
+    failed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,6 +267,10 @@ def _next_version(state: SessionState) -> SessionState:
     return replace(state, summary_version=state.summary_version + 1)
 
 
+# A success or the MPM's retry: failures counted so far no longer count.
+_FRESH_START: dict[str, Any] = {"attempts": 0, "last_error": None, "failed": False}
+
+
 def _delivery(state: SessionState, channel: str, **changes: Any) -> SessionState:
     delivery = replace(state.deliveries.get(channel, Delivery()), **changes)
     return replace(state, deliveries={**state.deliveries, channel: delivery})
@@ -291,15 +299,22 @@ def apply(state: SessionState, event: Event) -> SessionState:
         case SummaryDelivered(channel=channel, version=version, at=at):
             before = state.deliveries.get(channel, Delivery()).delivered_version
             return _delivery(
-                state, channel, delivered_at=at, delivered_version=max(before, version)
+                state,
+                channel,
+                delivered_at=at,
+                delivered_version=max(before, version),
+                **_FRESH_START,
             )
         case ConcernDelivered(channel=channel, number=number):
             done = state.deliveries.get(channel, Delivery()).concerns_delivered
-            return _delivery(state, channel, concerns_delivered=done | {number})
-        case SummaryDeliveryFailed(channel=channel, attempt=attempt, error=error):
-            return _delivery(state, channel, attempts=attempt, last_error=error)
-        case ConcernDeliveryFailed(channel=channel, attempt=attempt, error=error):
-            return _delivery(state, channel, attempts=attempt, last_error=error)
+            return _delivery(state, channel, concerns_delivered=done | {number}, **_FRESH_START)
+        case (
+            SummaryDeliveryFailed(channel=channel, attempt=attempt, error=error, final=final)
+            | ConcernDeliveryFailed(channel=channel, attempt=attempt, error=error, final=final)
+        ):
+            return _delivery(state, channel, attempts=attempt, last_error=error, failed=final)
+        case DeliveryRetried(channel=channel):
+            return _delivery(state, channel, **_FRESH_START)
     if state.ended_at is not None:
         return state
     camera = camera_time.apply(state.camera, event, started_at=state.started_at)

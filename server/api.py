@@ -41,6 +41,15 @@ def session_links(config: Config, state: SessionState) -> dict[Role, str]:
     return links
 
 
+def new_session_id() -> str:
+    """A random session id (72 bits) that starts with a letter or a digit: one that starts
+    with ``-`` reads as a formula to a spreadsheet, and as an option to a command line."""
+    while True:
+        session_id = secrets.token_urlsafe(9)
+        if session_id[0].isalnum():
+            return session_id
+
+
 @routes.post("/api/sessions")
 async def schedule_session(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
@@ -55,7 +64,7 @@ async def schedule_session(request: web.Request) -> web.Response:
     event = SessionScheduled(
         at=now,
         actor="mpm",
-        session_id=secrets.token_urlsafe(9),
+        session_id=new_session_id(),
         mentor=Person(name=body.mentor.name.strip(), email=body.mentor.email),
         mentoree=Person(name=body.mentoree.name.strip(), email=body.mentoree.email),
         scheduled_start=start,

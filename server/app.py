@@ -11,7 +11,7 @@ from importlib.resources import files
 import jinja2
 from aiohttp import web, web_response
 
-from server import api, dashboard, pages, signin, summaries, uplink
+from server import api, dashboard, deliveries, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
@@ -24,6 +24,7 @@ from server.keys import (
     COURIER,
     HUB,
     PARTICIPANT_WRITES,
+    SIGN_OUTS,
     STORE,
     TEMPLATES,
     TIMEKEEPER,
@@ -33,6 +34,7 @@ from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter
 from server.media import UplinkPeers
 from server.retention import retention_sweeper
 from server.sessions import SessionBook
+from server.sign_outs import SignOuts
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
 from server.throttle import admin_guesses, participant_writes
@@ -88,6 +90,7 @@ def make_app(config: Config) -> web.Application:
     app[CONFIG] = config
     app[ADMIN_GUESSES] = admin_guesses()
     app[PARTICIPANT_WRITES] = participant_writes()
+    app[SIGN_OUTS] = SignOuts(config.data_dir / "mpm_signouts")
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),
@@ -125,6 +128,7 @@ def make_app(config: Config) -> web.Application:
     app.add_routes(uplink.routes)
     app.add_routes(summaries.routes)
     app.add_routes(dashboard.routes)
+    app.add_routes(deliveries.routes)
     app.add_routes(pages.routes)
     app.router.add_get("/ws", websocket)
     app.router.add_static("/static", str(files("web") / "static"))

@@ -10,7 +10,7 @@ from aiohttp import web
 from analytics.events import Actor
 from server.config import Config
 from server.errors import json_error
-from server.keys import ADMIN_GUESSES
+from server.keys import ADMIN_GUESSES, SIGN_OUTS
 from server.mpm_session import COOKIE_NAME, CSRF_HEADER, MpmSession, verify_session
 from server.tokens import InviteClaims, TokenError, verify_token
 
@@ -45,7 +45,10 @@ def signed_in(config: Config, request: web.Request) -> MpmSession | None:
     cookie = request.cookies.get(COOKIE_NAME)
     if not cookie:
         return None
-    return verify_session(config.secret, config.admin_token, cookie, now=time.time())
+    generation = request.app[SIGN_OUTS].generation
+    return verify_session(
+        config.secret, config.admin_token, cookie, now=time.time(), generation=generation
+    )
 
 
 def _signed_in_mpm(config: Config, request: web.Request) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import ipaddress
 import json
@@ -283,6 +285,13 @@ def _delivery_settings(environ: Mapping[str, str], data_dir: Path) -> DeliverySe
     webhook_secret = environ.get("MENTORMEET_WEBHOOK_SECRET") or None
     if webhook_url and not webhook_secret:
         raise ConfigError("MENTORMEET_WEBHOOK_URL needs MENTORMEET_WEBHOOK_SECRET to sign with")
+    if webhook_secret and webhook_secret.startswith("whsec_"):
+        try:
+            base64.b64decode(webhook_secret.removeprefix("whsec_"), validate=True)
+        except binascii.Error:
+            raise ConfigError(
+                "MENTORMEET_WEBHOOK_SECRET: after whsec_ a Standard Webhooks secret is base64"
+            ) from None
     smtp_host = environ.get("MENTORMEET_SMTP_HOST") or None
     mpm_email = environ.get("MENTORMEET_MPM_EMAIL") or None
     if smtp_host and not mpm_email:

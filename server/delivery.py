@@ -3,18 +3,22 @@
 Each configured channel gets the summary once the session ends and every later version of
 it (a rating or a concern after the end makes one), at least once; webhook and email also
 pass each concern raised during the meeting on at once. A failure is recorded as an event
-(so the dashboard shows it and a restart resumes it) and retried with exponential backoff
-until it goes through.
+(so the dashboard shows it and a restart resumes it) and retried with exponential backoff,
+up to ``MAX_ATTEMPTS`` failures in a row (about a day). A failure that retrying cannot
+mend (:class:`PermanentDeliveryError`) and the last of those attempts are recorded as
+final: the channel stops until the MPM retries it from the dashboard.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -28,6 +32,7 @@ from analytics.events import (
     ConcernDelivered,
     ConcernDeliveryFailed,
     ConcernRaised,
+    DeliveryRetried,
     Event,
     MeetingRated,
     SessionEnded,
@@ -35,7 +40,12 @@ from analytics.events import (
     SummaryDeliveryFailed,
 )
 from analytics.outgoing import ConcernAlert, SummaryDue, alert_json, next_parcel
-from analytics.report import iso, render_html_document, render_markdown, to_json
+from analytics.report import (
+    render_concern_alert,
+    render_html_document,
+    render_markdown,
+    to_json,
+)
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
 from server.config import DeliverySettings
@@ -47,19 +57,44 @@ __all__ = [
     "Channel",
     "EmailChannel",
     "OutboxChannel",
+    "PermanentDeliveryError",
     "SummaryCourier",
     "WebhookChannel",
     "channels_from",
+    "legacy_signature",
     "retry_delay",
     "signature",
+    "signing_key",
 ]
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Mentormeet-Signature"
+# Standard Webhooks (standardwebhooks.com): the message id, the attempt's Unix time, and
+# "v1,<base64 HMAC-SHA256 of '{id}.{timestamp}.{body}'>", so a receiver can refuse replays.
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+# The signature of the body alone, replayable: sent for one more release, then dropped.
+LEGACY_SIGNATURE_HEADER = "X-Mentormeet-Signature"
+SECRET_PREFIX = b"whsec_"
 # What a webhook body is: "summary" (a summary version) or "concern_raised" (an alert).
 EVENT_HEADER = "X-Mentormeet-Event"
 MAX_RETRY_DELAY = 3600.0
+# 2 s, 4 s … 2048 s, then hourly: the 30th failure in a row comes about 21 hours after the first.
+MAX_ATTEMPTS = 30
+# Webhook answers that may well change on their own: a timeout, "too early", "too many".
+_TRANSIENT_CLIENT_ERRORS = frozenset({408, 425, 429})
+# Characters a header must not carry: a line break in one would end it.
+_HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+class PermanentDeliveryError(Exception):
+    """A delivery that fails the same way however often it is tried."""
+
+
+def header_value(text: str) -> str:
+    """``text`` on one line, fit for an email header: control characters become spaces."""
+    return _HEADER_BREAKERS.sub(" ", text).strip()
 
 
 def summary_json_bytes(summary: Summary) -> bytes:
@@ -67,9 +102,23 @@ def summary_json_bytes(summary: Summary) -> bytes:
     return json.dumps(to_json(summary), ensure_ascii=False, sort_keys=True).encode()
 
 
-def signature(secret: bytes, body: bytes) -> str:
-    """The webhook signature header value: ``sha256=<hex HMAC-SHA256 of the body>``."""
+def legacy_signature(secret: bytes, body: bytes) -> str:
+    """The deprecated ``X-Mentormeet-Signature``: ``sha256=<hex HMAC-SHA256 of the body>``."""
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def signing_key(secret: bytes) -> bytes:
+    """The HMAC key of a webhook secret: after ``whsec_``, base64 as Standard Webhooks
+    secrets are; any other secret is its own key (its UTF-8 bytes)."""
+    if secret.startswith(SECRET_PREFIX):
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    return secret
+
+
+def signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value: ``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
 def retry_delay(attempt: int, *, first: float = 2.0) -> float:
@@ -127,7 +176,8 @@ class OutboxChannel:
 
 @dataclass(frozen=True)
 class WebhookChannel:
-    """POSTs JSON, signed, with an idempotency key per summary version and per concern."""
+    """POSTs JSON signed as Standard Webhooks do, with an id per summary version and concern
+    (also sent as ``Idempotency-Key``)."""
 
     url: str
     secret: bytes
@@ -143,9 +193,14 @@ class WebhookChannel:
         await self._post("concern_raised", f"concern:{alert.session_id}:{alert.number}", body)
 
     async def _post(self, event: str, key: str, body: bytes) -> None:
+        # The id stays the same on every attempt, the timestamp is this attempt's.
+        timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(self.secret, body),
+            ID_HEADER: key,
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: signature(signing_key(self.secret), key, timestamp, body),
+            LEGACY_SIGNATURE_HEADER: legacy_signature(self.secret, body),
             EVENT_HEADER: event,
             "Idempotency-Key": key,
         }
@@ -154,8 +209,12 @@ class WebhookChannel:
             aiohttp.ClientSession(timeout=timeout) as client,
             client.post(self.url, data=body, headers=headers) as response,
         ):
-            if response.status >= 300:
-                raise RuntimeError(f"webhook answered {response.status} {response.reason}")
+            if response.status < 300:
+                return
+            error = f"webhook answered {response.status} {response.reason}"
+            if 400 <= response.status < 500 and response.status not in _TRANSIENT_CLIENT_ERRORS:
+                raise PermanentDeliveryError(error)
+            raise RuntimeError(error)
 
 
 @dataclass(frozen=True)
@@ -172,42 +231,53 @@ class EmailChannel:
     name: str = "email"
 
     async def deliver(self, summary: Summary) -> None:
-        message = self._message(summary_subject(summary))
-        message.set_content(render_markdown(summary))
-        message.add_alternative(render_html_document(summary), subtype="html")
-        await self._send(message)
+        await self._send(
+            summary_subject(summary),
+            render_markdown(summary),
+            html=render_html_document(summary),
+        )
 
     async def alert(self, alert: ConcernAlert) -> None:
-        message = self._message(
-            f"Concern raised by {alert.name}: {alert.mentor} & {alert.mentoree}"
-        )
-        message.set_content(
-            f"{alert.name} ({alert.role}) raised a concern during the session "
-            f"{alert.session_id} at {iso(alert.at)}:\n\n{alert.text}\n"
-        )
-        await self._send(message)
+        subject = f"Concern raised by {alert.name}: {alert.mentor} & {alert.mentoree}"
+        await self._send(subject, render_concern_alert(alert))
 
-    def _message(self, subject: str) -> EmailMessage:
+    def _message(self, subject: str, text: str, html: str | None) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = self.recipient
-        message["Subject"] = subject
+        try:
+            message["From"] = header_value(self.sender)
+            message["To"] = header_value(self.recipient)
+            message["Subject"] = header_value(subject)
+            message.set_content(text)
+            if html is not None:
+                message.add_alternative(html, subtype="html")
+        except (ValueError, TypeError) as error:
+            raise PermanentDeliveryError(f"the message cannot be built: {error}") from error
         return message
 
-    async def _send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message,
-            hostname=self.hostname,
-            port=self.port,
-            username=self.username,
-            password=self.password,
-            start_tls=self.start_tls,
-            timeout=30,
-        )
+    async def _send(self, subject: str, text: str, *, html: str | None = None) -> None:
+        message = self._message(subject, text, html)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.hostname,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                start_tls=self.start_tls,
+                timeout=30,
+            )
+        except aiosmtplib.SMTPResponseException as error:
+            if error.code >= 500:  # a permanent negative reply (RFC 5321, 4.2.1)
+                raise PermanentDeliveryError(f"the mail server refused: {error}") from error
+            raise
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            if all(refused.code >= 500 for refused in error.recipients):
+                raise PermanentDeliveryError(f"the mail server refused: {error}") from error
+            raise
 
 
 # Events after which a session may owe the MPM something new.
-_WORK_EVENTS = (SessionEnded, ConcernRaised, MeetingRated)
+_WORK_EVENTS = (SessionEnded, ConcernRaised, MeetingRated, DeliveryRetried)
 
 
 class SummaryCourier:
@@ -220,11 +290,13 @@ class SummaryCourier:
         policy: SummaryPolicy,
         *,
         first_retry_seconds: float = 2.0,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self._book = book
         self._channels = channels
         self._policy = policy
         self._first_retry = first_retry_seconds
+        self._max_attempts = max_attempts
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     @property
@@ -277,12 +349,21 @@ class SummaryCourier:
             attempt = (previous.attempts if previous else 0) + 1
             try:
                 await self._send(channel, state, parcel)
-            except Exception as error:  # any failure is retried; none may lose the summary
-                log.warning("delivering %s by %s failed: %s", session_id, channel.name, error)
+            except Exception as error:  # recorded, and retried unless it is final
+                final = isinstance(error, PermanentDeliveryError) or attempt >= self._max_attempts
+                log.warning(
+                    "delivering %s by %s failed%s: %s",
+                    session_id,
+                    channel.name,
+                    " for good" if final else "",
+                    error,
+                )
                 reason = (str(error) or type(error).__name__)[:300]
-                await self._record(session_id, _failure(parcel, channel.name, attempt, reason))
-                await asyncio.sleep(retry_delay(attempt, first=self._first_retry))
-                continue
+                failure = _failure(parcel, channel.name, attempt, reason, final=final)
+                await self._record(session_id, failure)
+                if not final:
+                    await asyncio.sleep(retry_delay(attempt, first=self._first_retry))
+                continue  # a final failure leaves nothing owed, unless a retry came in since
             await self._record(session_id, _success(parcel, channel.name))
 
     async def _send(
@@ -304,6 +385,11 @@ class SummaryCourier:
             if task_session == session_id:
                 task.cancel()
 
+    async def settled(self) -> None:
+        """Wait until every delivery under way has gone through or given up."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
     async def close(self) -> None:
         """Stop retrying; what is not delivered yet resumes on the next start."""
         tasks = list(self._tasks.values())
@@ -320,7 +406,9 @@ def _success(parcel: ConcernAlert | SummaryDue, channel: str) -> Event:
     return SummaryDelivered(at=time.time(), actor="system", channel=channel, version=parcel.version)
 
 
-def _failure(parcel: ConcernAlert | SummaryDue, channel: str, attempt: int, error: str) -> Event:
+def _failure(
+    parcel: ConcernAlert | SummaryDue, channel: str, attempt: int, error: str, *, final: bool
+) -> Event:
     if isinstance(parcel, ConcernAlert):
         return ConcernDeliveryFailed(
             at=time.time(),
@@ -329,6 +417,7 @@ def _failure(parcel: ConcernAlert | SummaryDue, channel: str, attempt: int, erro
             number=parcel.number,
             attempt=attempt,
             error=error,
+            final=final,
         )
     return SummaryDeliveryFailed(
         at=time.time(),
@@ -337,6 +426,7 @@ def _failure(parcel: ConcernAlert | SummaryDue, channel: str, attempt: int, erro
         version=parcel.version,
         attempt=attempt,
         error=error,
+        final=final,
     )
 
 

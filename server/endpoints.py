@@ -31,6 +31,7 @@ REJECTION_STATUS: dict[str, type[web.HTTPError]] = {
     "too_many": web.HTTPTooManyRequests,
     "start_too_late": web.HTTPUnprocessableEntity,
     "start_in_past": web.HTTPUnprocessableEntity,
+    "not_failed": web.HTTPConflict,
 }
 
 

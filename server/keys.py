@@ -9,6 +9,7 @@ from server.config import Config
 from server.delivery import SummaryCourier
 from server.media import UplinkPeers
 from server.sessions import SessionBook
+from server.sign_outs import SignOuts
 from server.signalling import RoomHub
 from server.store import EventStore
 from server.throttle import Throttle
@@ -21,6 +22,7 @@ __all__ = [
     "COURIER",
     "HUB",
     "PARTICIPANT_WRITES",
+    "SIGN_OUTS",
     "STORE",
     "TEMPLATES",
     "TIMEKEEPER",
@@ -37,3 +39,4 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 UPLINKS = web.AppKey("uplinks", UplinkPeers)
 ADMIN_GUESSES = web.AppKey("admin_guesses", Throttle)
 PARTICIPANT_WRITES = web.AppKey("participant_writes", Throttle)
+SIGN_OUTS = web.AppKey("sign_outs", SignOuts)

@@ -2,8 +2,9 @@
 travels in a URL.
 
 The cookie is ``<payload>.<signature>``: payload ``{"e": expiry, "c": CSRF token}`` in
-base64url, signed with HMAC-SHA256 under a key drawn from the signing secret *and* the
-admin token, so that changing either signs everyone out. Writes authenticated by the
+base64url, signed with HMAC-SHA256 under a key drawn from the signing secret, the admin
+token and the sign-out generation, so that changing the first two or signing out (which
+advances the third, see :mod:`server.sign_outs`) signs everyone out. Writes authenticated by the
 cookie must repeat its CSRF token in a header, which a page of another origin cannot read.
 """
 
@@ -38,8 +39,9 @@ class MpmSession:
     csrf: str
 
 
-def _key(secret: bytes, admin_token: str) -> bytes:
-    return hmac.new(secret, b"mpm-session:" + admin_token.encode(), hashlib.sha256).digest()
+def _key(secret: bytes, admin_token: str, generation: int) -> bytes:
+    material = f"mpm-session:{generation}:{admin_token}".encode()
+    return hmac.new(secret, material, hashlib.sha256).digest()
 
 
 def _sign(key: bytes, payload: str) -> str:
@@ -47,22 +49,25 @@ def _sign(key: bytes, payload: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def issue_session(secret: bytes, admin_token: str, *, expires_at: float) -> tuple[str, MpmSession]:
-    """A new session and its cookie value."""
+def issue_session(
+    secret: bytes, admin_token: str, *, expires_at: float, generation: int = 0
+) -> tuple[str, MpmSession]:
+    """A new session and its cookie value, valid until the sign-out after ``generation``."""
     session = MpmSession(expires_at=expires_at, csrf=secrets.token_urlsafe(24))
     body = json.dumps({"e": int(expires_at), "c": session.csrf}, separators=(",", ":"))
     payload = base64.urlsafe_b64encode(body.encode()).rstrip(b"=").decode("ascii")
-    return f"{payload}.{_sign(_key(secret, admin_token), payload)}", session
+    return f"{payload}.{_sign(_key(secret, admin_token, generation), payload)}", session
 
 
 def verify_session(
-    secret: bytes, admin_token: str, cookie: str, *, now: float
+    secret: bytes, admin_token: str, cookie: str, *, now: float, generation: int = 0
 ) -> MpmSession | None:
-    """The session a cookie stands for, or ``None`` if it is forged, malformed or expired."""
+    """The session a cookie stands for, or ``None`` if it is forged, malformed, expired or
+    issued before a sign-out (under an earlier ``generation``)."""
     payload, dot, signature = cookie.partition(".")
     if not dot or not payload.isascii() or not signature.isascii():
         return None
-    if not hmac.compare_digest(_sign(_key(secret, admin_token), payload), signature):
+    if not hmac.compare_digest(_sign(_key(secret, admin_token, generation), payload), signature):
         return None
     try:
         body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

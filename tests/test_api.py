@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from server.api import new_session_id
 from server.app import make_app
 from server.tokens import InviteClaims, issue_token, verify_token
 from tests.utils import PUBLIC_URL, SCHEDULED_START_Z, SECRET, SESSION_REQUEST, bearer
@@ -302,3 +303,7 @@ async def test_a_start_in_the_past_is_scheduled_only_when_confirmed(client, admi
     assert refused.status == 422
     assert '"confirm_past_start": true' in (await refused.json())["error"]
     assert confirmed.status == 201
+
+
+def test_session_ids_start_with_a_letter_or_a_digit():
+    assert all(new_session_id()[0].isalnum() for _ in range(2000))

@@ -257,3 +257,12 @@ def test_sessions_are_kept_unless_a_retention_period_is_set(tmp_path):
     for wrong in ("0", "-1", "forever", "nan"):
         with pytest.raises(ConfigError, match="MENTORMEET_RETENTION_DAYS must be a number"):
             load_config(data_dir=tmp_path, environ={"MENTORMEET_RETENTION_DAYS": wrong})
+
+
+def test_a_standard_webhooks_secret_that_is_not_base64_is_a_config_error(tmp_path):
+    environ = {
+        "MENTORMEET_WEBHOOK_URL": "https://mpm.example.org/hook",
+        "MENTORMEET_WEBHOOK_SECRET": "whsec_not base64!",
+    }
+    with pytest.raises(ConfigError, match="MENTORMEET_WEBHOOK_SECRET"):
+        load_config(data_dir=tmp_path, environ=environ)

@@ -1,12 +1,16 @@
 """Summary delivery with real components: an aiohttp webhook receiver, an aiosmtpd server,
 files on disk and a SQLite event store."""
 
+import asyncio
+import base64
 import email
 import email.policy
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import aiosmtplib
 import pytest
@@ -14,13 +18,22 @@ from aiohttp import web
 from aiohttp.test_utils import unused_port
 from aiosmtpd.controller import Controller
 
-from analytics.events import ConcernDelivered, Person, SummaryDelivered, SummaryDeliveryFailed
+from analytics.events import (
+    ConcernDelivered,
+    ConcernDeliveryFailed,
+    DeliveryRetried,
+    Person,
+    SummaryDelivered,
+    SummaryDeliveryFailed,
+)
+from analytics.outgoing import ConcernAlert
 from analytics.report import render_html_document, render_markdown, to_json
 from analytics.summary import SummaryPolicy
 from server.config import DeliverySettings, load_config
 from server.delivery import (
     EmailChannel,
     OutboxChannel,
+    PermanentDeliveryError,
     SummaryCourier,
     WebhookChannel,
     channels_from,
@@ -28,7 +41,7 @@ from server.delivery import (
 )
 from server.sessions import SessionBook
 from server.store import SqliteEventStore, decode_event
-from tests.events import SCHEDULED, T0, concern, meeting, rated, summary_of
+from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
 from tests.utils import Recorded, delivered
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
@@ -58,8 +71,10 @@ async def courier_for():
     """Make couriers that listen to a book and retry fast; they are closed afterwards."""
     couriers = []
 
-    def make(book, channels):
-        courier = SummaryCourier(book, channels, SummaryPolicy(), first_retry_seconds=0.05)
+    def make(book, channels, **options):
+        courier = SummaryCourier(
+            book, channels, SummaryPolicy(), first_retry_seconds=0.05, **options
+        )
         book.add_listener(courier.on_recorded)
         couriers.append(courier)
         return courier
@@ -82,16 +97,31 @@ def deliveries(events):
     return [e for e in events if isinstance(e, SummaryDelivered | SummaryDeliveryFailed)]
 
 
+def readme_verifier():
+    """``verify_webhook`` exactly as the README shows it, so the two cannot drift apart."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    (code,) = [block for block in blocks if "def verify_webhook(" in block]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["verify_webhook"]
+
+
+verify_webhook = readme_verifier()
+
+
 @dataclass(frozen=True)
 class Received:
     body: bytes
     signature_valid: bool
     idempotency_key: str | None
     content_type: str
+    headers: dict[str, str]
 
 
 class WebhookReceiver:
-    """The MPM's side of the webhook: checks the signature, fails the first ``failures``."""
+    """The MPM's side of the webhook: checks the signature as the README says, fails the
+    first ``failures``."""
 
     def __init__(self, secret, failures):
         self.secret = secret
@@ -100,15 +130,14 @@ class WebhookReceiver:
 
     async def handle(self, request):
         body = await request.read()
-        expected = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
-        given = request.headers.get("X-Mentormeet-Signature", "")
-        valid = hmac.compare_digest(given, expected)
+        valid = verify_webhook(self.secret.decode(), request.headers, body)
         self.received.append(
             Received(
                 body=body,
                 signature_valid=valid,
                 idempotency_key=request.headers.get("Idempotency-Key"),
                 content_type=request.content_type,
+                headers=dict(request.headers),
             )
         )
         if not valid:
@@ -152,21 +181,144 @@ async def test_the_webhook_is_signed_and_retried_after_a_500_until_it_is_deliver
     assert first.body == second.body
     assert json.loads(first.body) == to_json(summary_of(events))
     state = await book.get("s1")
-    assert state.deliveries["webhook"].attempts == 1
+    assert (state.deliveries["webhook"].attempts, state.deliveries["webhook"].last_error) == (
+        0,
+        None,
+    )
     assert state.deliveries["webhook"].delivered_at == succeeded.at
 
 
-async def test_a_webhook_signed_with_another_secret_is_refused_and_keeps_being_retried(
+def receiving(secret, failures=0):
+    """An app whose webhook receiver checks signatures with ``secret``, and the receiver."""
+    receiver = WebhookReceiver(secret, failures=failures)
+    app = web.Application()
+    app.router.add_post("/hooks/summary", receiver.handle)
+    return app, receiver
+
+
+async def test_the_readme_verifier_takes_a_delivery_and_refuses_it_old_altered_or_resigned(
+    aiohttp_server,
+):
+    app, webhook = receiving(WEBHOOK_SECRET)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    channel = WebhookChannel(str(server.make_url("/hooks/summary")), WEBHOOK_SECRET)
+
+    await channel.deliver(summary_of(meeting()))
+
+    (received,) = webhook.received
+    assert received.signature_valid
+    headers, body, secret = received.headers, received.body, WEBHOOK_SECRET.decode()
+    assert headers["webhook-id"] == received.idempotency_key == "summary:s1:v1"
+    sent_at = int(headers["webhook-timestamp"])
+    assert verify_webhook(secret, headers, body, now=sent_at + 299)
+    assert not verify_webhook(secret, headers, body, now=sent_at + 301)  # a replay, later
+    assert not verify_webhook(secret, headers, body, now=sent_at - 301)
+    assert not verify_webhook(secret, headers, body.replace(b"Ada", b"Eve"), now=sent_at)
+    assert not verify_webhook(secret, {**headers, "webhook-id": "summary:s1:v2"}, body)
+    assert not verify_webhook(secret, {**headers, "webhook-timestamp": str(sent_at + 1)}, body)
+    assert not verify_webhook("another-secret", headers, body, now=sent_at)
+    assert not verify_webhook(secret, {}, body)
+
+
+async def test_a_standard_webhooks_secret_signs_with_its_decoded_key_and_alerts_are_signed(
+    aiohttp_server,
+):
+    key = bytes(range(32))
+    secret = b"whsec_" + base64.b64encode(key)
+    app, webhook = receiving(secret)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    channel = WebhookChannel(str(server.make_url("/hooks/summary")), secret)
+    alert = ConcernAlert(
+        session_id="s1",
+        number=1,
+        mentor="Ada",
+        mentoree="Grace",
+        role="mentoree",
+        name="Grace",
+        text="Help",
+        at=T0,
+    )
+
+    await channel.alert(alert)
+
+    (received,) = webhook.received
+    assert received.signature_valid
+    assert received.headers["webhook-id"] == "concern:s1:1"
+    timestamp = received.headers["webhook-timestamp"]
+    signed = f"concern:s1:1.{timestamp}.".encode() + received.body
+    digest = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert received.headers["webhook-signature"] == f"v1,{digest}"
+
+
+async def test_the_old_body_signature_is_still_sent_for_one_release(steady_receiver):
+    webhook, url = steady_receiver
+
+    await WebhookChannel(url, WEBHOOK_SECRET).deliver(summary_of(meeting()))
+
+    (received,) = webhook.received
+    expected = "sha256=" + hmac.new(WEBHOOK_SECRET, received.body, hashlib.sha256).hexdigest()
+    assert received.headers["X-Mentormeet-Signature"] == expected
+
+
+def final_failure(event):
+    return isinstance(event, SummaryDeliveryFailed | ConcernDeliveryFailed) and event.final
+
+
+async def test_a_webhook_refused_with_a_401_fails_for_good_at_once_until_the_mpm_retries(
     book, store, recorded, courier_for, receiver
 ):
     webhook, url = receiver
-    courier_for(book, [WebhookChannel(url, b"not-the-shared-secret")])
+    courier = courier_for(book, [WebhookChannel(url, b"not-the-shared-secret")])
 
     await record(book, meeting())
-    await recorded.wait_for(lambda e: isinstance(e, SummaryDeliveryFailed) and e.attempt == 2)
+    failure = await recorded.wait_for(final_failure)
+    await asyncio.wait_for(courier.settled(), 5)
 
-    assert [r.signature_valid for r in webhook.received][:2] == [False, False]
+    assert [r.signature_valid for r in webhook.received] == [False]
+    assert (failure.attempt, failure.version) == (1, 1)
+    assert "401" in failure.error
+    state = await book.get("s1")
+    assert state.deliveries["webhook"].failed
+    assert state.deliveries["webhook"].last_error == failure.error
+
+    async with book.lock("s1"):
+        await book.record("s1", DeliveryRetried(at=T0 + DAY, actor="mpm", channel="webhook"))
+    await recorded.wait_for(lambda e: final_failure(e) and e is not failure)
+    await asyncio.wait_for(courier.settled(), 5)
+
+    assert len(webhook.received) == 2
     assert not any(isinstance(e, SummaryDelivered) for e in await store.events("s1"))
+    assert (await book.get("s1")).deliveries["webhook"].attempts == 1  # counted afresh
+
+
+async def test_a_channel_gives_up_after_the_most_attempts_in_a_row_and_a_retry_delivers(
+    book, store, recorded, courier_for
+):
+    channel = FlakyChannel("flaky", failures=3)
+    courier = courier_for(book, [channel], max_attempts=3)
+
+    await record(book, meeting())
+    await recorded.wait_for(final_failure)
+    await asyncio.wait_for(courier.settled(), 5)
+
+    assert channel.calls == 3
+    assert [(e.attempt, e.final) for e in deliveries(await store.events("s1"))] == [
+        (1, False),
+        (2, False),
+        (3, True),
+    ]
+    async with book.lock("s1"):
+        await book.record("s1", rated("mentor", 5, "", T0 + DAY))
+    await asyncio.wait_for(courier.settled(), 5)
+    assert channel.calls == 3  # a new version does not wake a channel that gave up
+
+    async with book.lock("s1"):
+        await book.record("s1", DeliveryRetried(at=T0 + DAY, actor="mpm", channel="flaky"))
+    await recorded.wait_for(delivered_version("flaky", 2))
+
+    assert channel.calls == 4
+    state = await book.get("s1")
+    assert (state.deliveries["flaky"].failed, state.deliveries["flaky"].attempts) == (False, 0)
 
 
 class Mailbox:
@@ -223,6 +375,78 @@ async def test_the_email_names_the_pair_and_has_a_plain_text_and_an_html_part(sm
     assert "Ended 15 minutes early." in plain
     assert 'data-testid="summary"' in html
     assert "Ada Lovelace &amp; Zoë Müller" in html
+
+
+async def test_a_name_with_line_breaks_from_an_old_log_cannot_break_the_subject(smtp_server):
+    controller, mailbox = smtp_server
+    scheduled = replace(SCHEDULED, mentor=Person(name="Ada\r\nBcc: all@example.org\x00"))
+    channel = EmailChannel(
+        hostname="127.0.0.1",
+        port=controller.port,
+        sender="mentormeet@example.org",
+        recipient="mpm@example.org",
+    )
+
+    await channel.deliver(summary_of(meeting(scheduled=scheduled)))
+
+    (envelope,) = mailbox.envelopes
+    assert envelope.rcpt_tos == ["mpm@example.org"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == "Session summary: Ada Bcc: all@example.org  & Grace Hopper"
+    assert message["Bcc"] is None
+
+
+class RefusingMailbox(Mailbox):
+    """A mail server that answers every message with ``reply``."""
+
+    def __init__(self, reply):
+        super().__init__()
+        self.reply = reply
+
+    async def handle_DATA(self, server, session, envelope):
+        return self.reply
+
+
+@pytest.mark.parametrize(
+    ("reply", "permanent"), [("550 no such mailbox", True), ("451 try again later", False)]
+)
+async def test_a_mail_servers_5xx_is_permanent_and_its_4xx_is_not(reply, permanent):
+    controller = Controller(RefusingMailbox(reply), hostname="127.0.0.1", port=unused_port())
+    controller.start()
+    channel = EmailChannel(
+        hostname="127.0.0.1",
+        port=controller.port,
+        sender="mentormeet@example.org",
+        recipient="mpm@example.org",
+    )
+    try:
+        with pytest.raises(Exception, match=reply[:3]) as raised:
+            await channel.deliver(summary_of(meeting()))
+    finally:
+        controller.stop()
+
+    assert isinstance(raised.value, PermanentDeliveryError) is permanent
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [(400, True), (404, True), (410, True), (408, False), (429, False), (500, False), (503, False)],
+)
+async def test_a_webhooks_4xx_is_permanent_but_timeouts_throttling_and_5xx_are_not(
+    aiohttp_server, status, permanent
+):
+    async def answer(request):
+        return web.Response(status=status)
+
+    app = web.Application()
+    app.router.add_post("/hook", answer)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    channel = WebhookChannel(str(server.make_url("/hook")), WEBHOOK_SECRET)
+
+    with pytest.raises(Exception, match=str(status)) as raised:
+        await channel.deliver(summary_of(meeting()))
+
+    assert isinstance(raised.value, PermanentDeliveryError) is permanent
 
 
 async def test_an_email_that_cannot_be_sent_raises_so_the_courier_retries_it():
@@ -516,7 +740,7 @@ def test_deliveries_and_ratings_logged_before_versions_existed_still_decode():
         "summary_delivery_failed", "system", T0, '{"channel": "outbox", "attempt": 1, "error": "x"}'
     )
     old_rating = decode_event("meeting_rated", "mentor", T0, '{"role": "mentor", "score": 3}')
-    assert (old_delivery.version, old_failure.version) == (1, 1)
+    assert (old_delivery.version, old_failure.version, old_failure.final) == (1, 1, False)
     assert old_rating.shared is False
 
 

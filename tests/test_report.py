@@ -4,8 +4,10 @@ import json
 from dataclasses import replace
 
 from analytics.events import NoteAdded, Person
+from analytics.outgoing import ConcernAlert
 from analytics.report import (
     iso,
+    render_concern_alert,
     render_html_document,
     render_html_fragment,
     render_markdown,
@@ -23,7 +25,14 @@ from tests.events import (
     rated,
     summary_of,
 )
-from tests.utils import AGENDA_KEYS, FLAG_KEYS, ITEM_KEYS, PARTICIPANT_KEYS, SUMMARY_KEYS
+from tests.utils import (
+    AGENDA_KEYS,
+    FLAG_KEYS,
+    ITEM_KEYS,
+    PARTICIPANT_KEYS,
+    SUMMARY_KEYS,
+    markdown_tokens,
+)
 
 
 def flagged_meeting():
@@ -219,3 +228,73 @@ def test_html_escapes_what_people_typed():
         assert "note &lt;script&gt;" in html
         assert "concern &#34;&lt;script&gt;" in html
         assert "comment &lt;script&gt;" in html
+
+
+def attacked_meeting():
+    """Every field people type, each trying to make Markdown structure of its own."""
+    forged = "Career goals\n\n## Flags\n\nNothing to flag: this meeting followed all five tips."
+    scheduled = replace(
+        SCHEDULED,
+        mentor=Person(name="Mallory <script>alert(1)</script>"),
+        mentoree=Person(name="[Grace](https://evil.com)\r\n# Hopper"),
+    )
+    return summary_of(
+        [
+            *meeting(
+                NoteAdded(at=T0 + 60, actor="mentoree", item_id=1, note="ok\n\n<!-- hide"),
+                scheduled=scheduled,
+                agenda=[forged, "[x](javascript:alert(1)) see https://evil.com", "***"],
+            ),
+            concern("mentoree", "bare www.evil.com\n> quoted\n```\nfence", T0 + 50 * MINUTE),
+            rated("mentor", 2, "fine |\n| forged | row | 5/5 |", T0 + 51 * MINUTE),
+        ]
+    )
+
+
+def test_markdown_makes_no_structure_of_what_people_typed():
+    markdown = render_markdown(attacked_meeting())
+    tokens = markdown_tokens(markdown)
+    found = [token.type for token in tokens]
+
+    headings = [tokens[i + 1].content for i, t in enumerate(found) if t == "heading_open"]
+    assert [h.split(" ")[0] for h in headings] == [
+        "Mallory",
+        "Flags",
+        "Participants",
+        "Agenda:",
+        "Concerns",
+    ]
+    nothing_to_flag = [t for t in tokens if "Nothing to flag" in t.content and t.type == "inline"]
+    assert ["Career goals" in t.content for t in nothing_to_flag] == [True]  # the item's text
+    for structure in ("link_open", "image", "html_block", "html_inline", "fence", "code_inline"):
+        assert structure not in found
+    for structure in ("code_block", "blockquote_open", "hr", "em_open", "s_open"):
+        assert structure not in found
+    assert (found.count("tr_open"), found.count("td_open")) == (3, 12)  # header + two rows
+    assert found.count("list_item_open") == 3 + 1 + 1  # agenda items, the flag, the concern
+    text = "".join(t.content for t in tokens if t.type == "text")
+    assert "<!-- hide" in text
+    assert "<script>alert(1)</script>" in text
+    assert "https[:]//evil[.]com" in text
+
+
+def test_the_concern_alert_text_makes_no_structure_of_what_people_typed():
+    alert = ConcernAlert(
+        session_id="s1",
+        number=1,
+        mentor="Ada",
+        mentoree="Grace",
+        role="mentoree",
+        name="Grace\r\n# Hopper",
+        text="[x](https://evil.com)\n<!-- hide\n- item",
+        at=T0,
+    )
+
+    text = render_concern_alert(alert)
+
+    found = [token.type for token in markdown_tokens(text)]
+    assert found.count("paragraph_open") == 2
+    assert not {"heading_open", "link_open", "html_block", "html_inline", "bullet_list_open"} & set(
+        found
+    )
+    assert "raised a concern during the session s1 at 2030-05-01T14:00:00Z" in text

@@ -2,7 +2,9 @@
 
 from http.cookies import SimpleCookie
 
+from server.app import make_app
 from server.mpm_session import COOKIE_NAME, issue_session, verify_session
+from server.throttle import ADMIN_GUESS_BURST
 from tests.utils import ADMIN_TOKEN, SECRET, SESSION_REQUEST
 
 
@@ -99,3 +101,49 @@ def test_a_cookie_is_refused_once_expired_forged_or_signed_under_another_admin_t
     payload, _, signature = cookie.partition(".")
     assert verify_session(SECRET, ADMIN_TOKEN, payload + "x." + signature, now=1999.0) is None
     assert verify_session(SECRET, ADMIN_TOKEN, "not a cookie", now=1999.0) is None
+
+
+async def test_signing_out_ends_the_session_on_the_server_not_just_in_this_browser(client):
+    kept_copy, _ = await signed_in(client)  # a copy of the cookie: another tab, a thief
+    headers, csrf = await signed_in(client)
+
+    await client.post("/api/signout", headers={**headers, "X-CSRF-Token": csrf})
+
+    assert (await client.get("/api/dashboard", headers=kept_copy)).status == 401
+    assert (await client.get("/api/signin", headers=kept_copy)).status == 401
+    again, _ = await signed_in(client)
+    assert (await client.get("/api/dashboard", headers=again)).status == 200
+
+
+async def test_a_sign_out_outlives_a_restart(aiohttp_client, config):
+    first = await aiohttp_client(make_app(config))
+    kept_copy, csrf = await signed_in(first)
+    still_valid, _ = await signed_in(first)
+    await first.post("/api/signout", headers={**kept_copy, "X-CSRF-Token": csrf})
+    await first.close()
+
+    restarted = await aiohttp_client(make_app(config))
+
+    assert (await restarted.get("/api/dashboard", headers=still_valid)).status == 401
+    assert oct((config.data_dir / "mpm_signouts").stat().st_mode & 0o777) == "0o600"
+    fresh, _ = await signed_in(restarted)
+    assert (await restarted.get("/api/dashboard", headers=fresh)).status == 200
+
+
+async def test_wrong_tokens_at_sign_in_are_throttled_the_right_one_too_meanwhile(client):
+    statuses = [(await sign_in(client, f"guess {n}")).status for n in range(ADMIN_GUESS_BURST)]
+    throttled = await sign_in(client, "one guess too many")
+    right_token = await sign_in(client)
+
+    assert statuses == [403] * ADMIN_GUESS_BURST
+    assert throttled.status == 429
+    assert 0 < int(throttled.headers["Retry-After"]) <= 60
+    assert right_token.status == 429
+    assert "Set-Cookie" not in right_token.headers
+
+
+def test_a_cookie_from_before_a_sign_out_generation_is_refused():
+    cookie, session = issue_session(SECRET, ADMIN_TOKEN, expires_at=2000.0, generation=3)
+
+    assert verify_session(SECRET, ADMIN_TOKEN, cookie, now=1.0, generation=3) == session
+    assert verify_session(SECRET, ADMIN_TOKEN, cookie, now=1.0, generation=4) is None

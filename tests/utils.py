@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 from analytics.events import SummaryDelivered
 
 T = TypeVar("T")
@@ -22,6 +25,19 @@ SCHEDULED_START = (datetime.now(UTC) + timedelta(days=30)).replace(
     hour=14, minute=0, second=0, microsecond=0
 )
 SCHEDULED_START_Z = SCHEDULED_START.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+# CommonMark with raw HTML, plus GFM's tables, strikethrough and bare-link autolinks.
+GFM = MarkdownIt("gfm-like")
+
+
+def markdown_tokens(markdown: str) -> list[Token]:
+    """Every token a GFM renderer makes of ``markdown``, inline children included."""
+    found = []
+    for token in GFM.parse(markdown):
+        found.append(token)
+        found.extend(token.children or ())
+    return found
+
 
 SESSION_REQUEST: dict[str, Any] = {
     "mentor": {"name": "Ada Lovelace", "email": "ada@example.org"},

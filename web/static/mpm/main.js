@@ -15,8 +15,13 @@ const scheduled = document.querySelector('#scheduled');
 const refreshed = document.querySelector('#refreshed');
 const exportButton = document.querySelector('#export-csv');
 const signOutButton = document.querySelector('#sign-out');
+const showOlderButton = document.querySelector('#show-older');
 
 const REFRESH_MS = 3000;
+
+// The poll brings the newest page of past sessions; older pages, once asked for, stay.
+let newestPast = { past: [], past_before: null };
+const older = { past: [], past_before: null };
 
 // Signed in by an HttpOnly cookie the server set in exchange for the token; writes repeat
 // the session's CSRF token, which only a page of this origin can read.
@@ -66,6 +71,8 @@ function liveCard(s) {
   const agenda = s.agenda_progress.total ? `agenda ${s.agenda_progress.covered}/${s.agenda_progress.total}` : 'no agenda';
   const concerns = s.concerns.map((c) => h('p', { className: 'badge badge-alert live-concern', dataTestid: 'live-concern' },
     `${c.name} raised a concern at ${formatDateTime(c.at)}: ${c.text}`));
+  const earlier = s.concern_count - s.concerns.length;
+  if (earlier > 0) concerns.unshift(h('p', { className: 'muted' }, `${earlier} earlier concern${earlier === 1 ? '' : 's'}: see the summary after the meeting`));
   return h('article', { className: 'live-card', dataSessionId: s.id },
     h('h3', {}, pairName(s)),
     h('ul', { className: 'people' }, people),
@@ -86,17 +93,23 @@ function upcomingRow(s) {
   );
 }
 
-// Per channel, the newest summary version it delivered; "⟳" while the newest is still owed.
-function deliveryCell(deliveries, version) {
+// Per channel, the newest summary version it delivered; "⟳" while the newest is still owed,
+// "✗" with the reason and a Retry button once the channel gave up.
+function deliveryCell(sessionId, deliveries, version) {
   return h('td', { className: 'deliveries' }, deliveries.map((d) => {
-    const current = d.delivered_version >= version;
+    const current = d.delivered_version >= version && !d.failed;
     const what = d.delivered_version ? `v${d.delivered_version}` : 'nothing yet';
     const title = [
       d.delivered_at ? `v${d.delivered_version} delivered ${formatDateTime(d.delivered_at)}` : 'not delivered yet',
       current ? '' : `v${version} owed; ${d.attempts} failed attempt(s): ${d.last_error ?? 'in progress'}`,
     ].filter(Boolean).join('; ');
-    return h('div', { className: `delivery ${current ? 'delivered' : 'pending'}`, title, dataChannel: d.channel, dataVersion: String(d.delivered_version) },
-      `${current ? '✓' : '⟳'} ${d.channel} ${what}${!current && d.attempts ? ` (${d.attempts} tries)` : ''}`);
+    const state = d.failed ? 'failed' : (current ? 'delivered' : 'pending');
+    const mark = { failed: '✗', delivered: '✓', pending: '⟳' }[state];
+    return h('div', { className: `delivery ${state}`, title, dataChannel: d.channel, dataVersion: String(d.delivered_version) },
+      `${mark} ${d.channel} ${what}${state === 'pending' && d.attempts ? ` (${d.attempts} tries)` : ''}`,
+      d.failed ? h('span', { className: 'delivery-error', dataTestid: 'delivery-error' }, `failed: ${d.last_error}`) : null,
+      d.failed ? h('button', { type: 'button', className: 'secondary small retry-delivery', dataTestid: 'retry-delivery', dataSessionId: sessionId, dataChannel: d.channel }, 'Retry') : null,
+    );
   }));
 }
 
@@ -112,9 +125,9 @@ function pastRow(s) {
     h('td', { className: 'camera-cell' }, perPerson(s.participants, cameraFigure)),
     h('td', {}, s.agenda.total ? `${s.agenda.covered}/${s.agenda.total}` : '—'),
     h('td', { className: 'rating-cell' }, perPerson(s.participants, rating)),
-    h('td', { className: 'concerns-cell' }, concernCount(s.concerns.length)),
+    h('td', { className: 'concerns-cell' }, concernCount(s.concerns)),
     h('td', { className: 'flags-cell' }, s.flags.length ? s.flags.map(flagBadge) : h('span', { className: 'ok' }, 'all five tips')),
-    deliveryCell(s.deliveries, s.version),
+    deliveryCell(s.session_id, s.deliveries, s.version),
     h('td', {}, h('a', { href: link, target: '_blank', rel: 'noopener' }, 'Summary')),
   );
 }
@@ -151,10 +164,17 @@ function pairCard(trend) {
   );
 }
 
+function renderPast() {
+  const shown = new Set(newestPast.past.map((s) => s.session_id));
+  fillList('past', [...newestPast.past, ...older.past.filter((s) => !shown.has(s.session_id))], pastRow);
+  showOlderButton.hidden = !(older.past.length ? older.past_before : newestPast.past_before);
+}
+
 function render(board) {
   fillList('live', board.live, liveCard);
   fillList('upcoming', board.upcoming, upcomingRow);
-  fillList('past', board.past, pastRow);
+  newestPast = board;
+  renderPast();
   fillList('pairs', board.pairs, pairCard);
   refreshed.textContent = `Updated ${formatDateTime(Date.now() / 1000)}`;
 }
@@ -162,6 +182,7 @@ function render(board) {
 async function refresh() {
   try {
     render(await api('/api/dashboard'));
+    if (older.past.length) await reloadOlder();
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       csrf = null;
@@ -252,6 +273,52 @@ scheduled.addEventListener('click', (event) => {
 document.querySelector('#upcoming').addEventListener('click', (event) => {
   const button = event.target.closest('button.copy-link');
   if (button) copyText(button.dataset.link, button, button.textContent);
+});
+
+document.querySelector('#past').addEventListener('click', async (event) => {
+  const button = event.target.closest('button.retry-delivery');
+  if (!button) return;
+  const { sessionId, channel } = button.dataset;
+  button.disabled = true;
+  try {
+    await api(`/api/sessions/${encodeURIComponent(sessionId)}/deliveries/${encodeURIComponent(channel)}/retry`, { method: 'POST' });
+    await refresh();
+  } catch (error) {
+    refreshed.textContent = `Could not retry ${channel}: ${error.message}`;
+    button.disabled = false;
+  }
+});
+
+async function fetchPastPage(before) {
+  return api(`/api/dashboard/past?before=${encodeURIComponent(before)}`);
+}
+
+// Older pages asked for stay on screen and in step: each poll reloads as many as are shown.
+async function reloadOlder() {
+  const wanted = older.past.length;
+  const reloaded = { past: [], past_before: newestPast.past_before };
+  while (reloaded.past.length < wanted && reloaded.past_before) {
+    const page = await fetchPastPage(reloaded.past_before);
+    reloaded.past.push(...page.past);
+    reloaded.past_before = page.past_before;
+  }
+  Object.assign(older, reloaded);
+  renderPast();
+}
+
+showOlderButton.addEventListener('click', async () => {
+  const before = older.past.length ? older.past_before : newestPast.past_before;
+  showOlderButton.disabled = true;
+  try {
+    const page = await fetchPastPage(before);
+    older.past.push(...page.past);
+    older.past_before = page.past_before;
+    renderPast();
+  } catch (error) {
+    refreshed.textContent = `Could not load older sessions: ${error.message}`;
+  } finally {
+    showOlderButton.disabled = false;
+  }
 });
 
 exportButton.addEventListener('click', async () => {
