@@ -19,7 +19,9 @@ from typing import Any
 from analytics.camera import CameraConfig
 from analytics.clock import ClockPolicy
 from analytics.summary import SummaryPolicy
+from server import settings
 from server.private import FILE_MODE, private_dir, write_private
+from server.settings import SettingError
 
 __all__ = ["MIN_SECRET_LENGTH", "Config", "ConfigError", "DeliverySettings", "load_config"]
 
@@ -136,50 +138,14 @@ def _parse_ice_servers(text: str) -> tuple[Mapping[str, Any], ...]:
     return tuple(servers)
 
 
-def _minutes(environ: Mapping[str, str], name: str, default: float) -> float:
-    text = environ.get(name)
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of minutes, not {text!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} cannot be negative")
-    return value
-
-
-def _retention_days(environ: Mapping[str, str]) -> float | None:
-    text = environ.get("MENTORMEET_RETENTION_DAYS")
-    if not text:
-        return None
-    try:
-        days = float(text)
-    except ValueError:
-        days = math.nan
-    if not math.isfinite(days) or days <= 0:
-        raise ConfigError(
-            f"MENTORMEET_RETENTION_DAYS must be a number of days over 0, not {text!r}"
-        )
-    return days
-
-
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    text = environ.get(name)
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise ConfigError(f"{name} must be a whole number of at least 1, not {text!r}")
-    return int(text)
-
-
 def _clock_policy(environ: Mapping[str, str]) -> ClockPolicy:
     default = ClockPolicy()
-    grace = _minutes(
-        environ, "MENTORMEET_EMPTY_ROOM_GRACE_MINUTES", default.empty_room_grace_seconds / 60
+    grace = settings.EMPTY_ROOM_GRACE_MINUTES.read(environ)
+    overrun = settings.OVERRUN_LIMIT_MINUTES.read(environ)
+    return ClockPolicy(
+        empty_room_grace_seconds=default.empty_room_grace_seconds if grace is None else grace * 60,
+        overrun_limit_minutes=default.overrun_limit_minutes if overrun is None else overrun,
     )
-    overrun = _minutes(environ, "MENTORMEET_OVERRUN_LIMIT_MINUTES", default.overrun_limit_minutes)
-    return ClockPolicy(empty_room_grace_seconds=grace * 60, overrun_limit_minutes=overrun)
 
 
 def _camera_overrides(text: str) -> dict[str, Any]:
@@ -219,30 +185,17 @@ def _camera_overrides(text: str) -> dict[str, Any]:
 def _camera_config(environ: Mapping[str, str]) -> CameraConfig:
     """The camera settings: ``MENTORMEET_CAMERA`` over the defaults, then the uplink's
     frame rate and width from their own variables."""
-    overrides = _camera_overrides(environ.get("MENTORMEET_CAMERA", ""))
+    overrides = _camera_overrides(settings.CAMERA.read(environ) or "")
     try:
         default = CameraConfig(**overrides)
     except ValueError as error:
         raise ConfigError(f"MENTORMEET_CAMERA: {error}") from None
-    limits = {
-        "MENTORMEET_UPLINK_MAX_FPS": (default.max_fps, 0.2, 30.0),
-        "MENTORMEET_UPLINK_MAX_WIDTH": (default.max_width, 80, 1920),
-    }
-    values: dict[str, float] = {}
-    for name, (value, low, high) in limits.items():
-        text = environ.get(name)
-        if text:
-            try:
-                value = float(text)
-            except ValueError:
-                raise ConfigError(f"{name} must be a number, not {text!r}") from None
-            if not low <= value <= high:
-                raise ConfigError(f"{name} must be between {low:g} and {high:g}")
-        values[name] = value
+    max_fps = settings.UPLINK_MAX_FPS.read(environ)
+    max_width = settings.UPLINK_MAX_WIDTH.read(environ)
     return dataclasses.replace(
         default,
-        max_fps=values["MENTORMEET_UPLINK_MAX_FPS"],
-        max_width=int(values["MENTORMEET_UPLINK_MAX_WIDTH"]),
+        max_fps=default.max_fps if max_fps is None else max_fps,
+        max_width=default.max_width if max_width is None else max_width,
     )
 
 
@@ -280,9 +233,10 @@ def _uplink_addresses(text: str, host: str) -> tuple[str, ...] | None:
 
 
 def _delivery_settings(environ: Mapping[str, str], data_dir: Path) -> DeliverySettings:
-    outbox = environ.get("MENTORMEET_OUTBOX_DIR", str(data_dir / "outbox"))
-    webhook_url = environ.get("MENTORMEET_WEBHOOK_URL") or None
-    webhook_secret = environ.get("MENTORMEET_WEBHOOK_SECRET") or None
+    # Set but empty turns the outbox off; unset keeps it in the data directory.
+    outbox = environ.get(settings.OUTBOX_DIR.name, str(data_dir / "outbox")).strip()
+    webhook_url = settings.WEBHOOK_URL.read(environ)
+    webhook_secret = settings.WEBHOOK_SECRET.read(environ)
     if webhook_url and not webhook_secret:
         raise ConfigError("MENTORMEET_WEBHOOK_URL needs MENTORMEET_WEBHOOK_SECRET to sign with")
     if webhook_secret and webhook_secret.startswith("whsec_"):
@@ -292,25 +246,24 @@ def _delivery_settings(environ: Mapping[str, str], data_dir: Path) -> DeliverySe
             raise ConfigError(
                 "MENTORMEET_WEBHOOK_SECRET: after whsec_ a Standard Webhooks secret is base64"
             ) from None
-    smtp_host = environ.get("MENTORMEET_SMTP_HOST") or None
-    mpm_email = environ.get("MENTORMEET_MPM_EMAIL") or None
+    smtp_host = settings.SMTP_HOST.read(environ)
+    mpm_email = settings.MPM_EMAIL.read(environ)
     if smtp_host and not mpm_email:
         raise ConfigError("MENTORMEET_SMTP_HOST needs MENTORMEET_MPM_EMAIL to send to")
-    port_text = environ.get("MENTORMEET_SMTP_PORT", "587")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(f"MENTORMEET_SMTP_PORT must be a port number, not {port_text!r}")
+    default = DeliverySettings()
+    port = settings.SMTP_PORT.read(environ)
+    starttls = settings.SMTP_STARTTLS.read(environ)
     return DeliverySettings(
         outbox_dir=Path(outbox) if outbox else None,
         webhook_url=webhook_url,
         webhook_secret=webhook_secret.encode() if webhook_secret else None,
         smtp_host=smtp_host,
-        smtp_port=int(port_text),
-        smtp_username=environ.get("MENTORMEET_SMTP_USERNAME") or None,
-        smtp_password=environ.get("MENTORMEET_SMTP_PASSWORD") or None,
-        smtp_starttls=environ.get("MENTORMEET_SMTP_STARTTLS", "true").lower()
-        in {"1", "true", "yes"},
+        smtp_port=default.smtp_port if port is None else port,
+        smtp_username=settings.SMTP_USERNAME.read(environ),
+        smtp_password=settings.SMTP_PASSWORD.read(environ),
+        smtp_starttls=default.smtp_starttls if starttls is None else starttls,
         mpm_email=mpm_email,
-        mail_from=environ.get("MENTORMEET_MAIL_FROM") or DeliverySettings.mail_from,
+        mail_from=settings.MAIL_FROM.read(environ) or default.mail_from,
     )
 
 
@@ -323,23 +276,41 @@ def load_config(
     tls_key: Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Config:
-    """Build the config, generating and storing the admin token and signing secret if unset."""
+    """Build the config, generating and storing the admin token and signing secret if unset.
+
+    Every setting is checked here: one that cannot be used is a :class:`ConfigError`
+    naming it, before the server starts."""
+    try:
+        return _load_config(host, port, data_dir, tls_cert, tls_key, environ)
+    except SettingError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _load_config(
+    host: str,
+    port: int,
+    data_dir: Path,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    environ: Mapping[str, str],
+) -> Config:
     if (tls_cert is None) != (tls_key is None):
         raise ConfigError("HTTPS needs both --cert and --key")
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
             raise ConfigError(f"no such file: {path}")
     private_dir(data_dir)
-    admin_token = environ.get("MENTORMEET_ADMIN_TOKEN", "")
+    admin_token = settings.ADMIN_TOKEN.read(environ)
     admin_token_file = None
     admin_token_created = False
     if not admin_token:
         admin_token_file = data_dir / "admin_token"
         admin_token_created = not admin_token_file.exists()
         admin_token = _persisted_secret(admin_token_file)
-    secret = environ.get("MENTORMEET_SECRET", "") or _persisted_secret(data_dir / "secret")
-    _long_enough("MENTORMEET_ADMIN_TOKEN", admin_token)
-    _long_enough("MENTORMEET_SECRET", secret)
+    secret = settings.SECRET.read(environ) or _persisted_secret(data_dir / "secret")
+    _long_enough(settings.ADMIN_TOKEN.name, admin_token)
+    _long_enough(settings.SECRET.name, secret)
+    max_connections = settings.MAX_CONNECTIONS_PER_ADDRESS.read(environ)
     return Config(
         host=host,
         port=port,
@@ -348,16 +319,16 @@ def load_config(
         tls_key=tls_key,
         admin_token=admin_token,
         secret=secret.encode(),
-        public_url=environ.get("MENTORMEET_PUBLIC_URL") or None,
-        ice_servers=_parse_ice_servers(environ.get("MENTORMEET_ICE_SERVERS", "[]")),
-        uplink_addresses=_uplink_addresses(environ.get("MENTORMEET_UPLINK_ADDRESSES", ""), host),
+        public_url=settings.PUBLIC_URL.read(environ),
+        ice_servers=_parse_ice_servers(settings.ICE_SERVERS.read(environ) or "[]"),
+        uplink_addresses=_uplink_addresses(settings.UPLINK_ADDRESSES.read(environ) or "", host),
         clock=_clock_policy(environ),
         delivery=_delivery_settings(environ, data_dir),
         camera=_camera_config(environ),
         admin_token_file=admin_token_file,
         admin_token_created=admin_token_created,
-        retention_days=_retention_days(environ),
-        max_connections_per_address=_positive_int(
-            environ, "MENTORMEET_MAX_CONNECTIONS_PER_ADDRESS", Config.max_connections_per_address
-        ),
+        retention_days=settings.RETENTION_DAYS.read(environ),
+        max_connections_per_address=Config.max_connections_per_address
+        if max_connections is None
+        else max_connections,
     )

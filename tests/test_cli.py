@@ -1,7 +1,12 @@
 """What ``mentormeet serve`` tells the MPM about getting in."""
 
-from server.cli import sign_in_hint
+from importlib import metadata
+
+import pytest
+
+from server.cli import main, sign_in_hint
 from server.config import load_config
+from server.settings import SETTINGS
 
 BASE = {
     "MENTORMEET_SECRET": "a-signing-secret-of-at-least-32-characters",
@@ -41,3 +46,23 @@ def test_no_printed_url_carries_a_token(tmp_path):
     urls = [word for line in sign_in_hint(config) for word in line.split() if "://" in word]
 
     assert urls == ["https://meet.example.org/mpm"]
+
+
+def test_help_lists_every_environment_setting_with_its_default(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--help"])
+
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0
+    for setting in SETTINGS:
+        assert f"{setting.name} (default: {setting.default})" in out
+    assert "--port PORT          port to listen on (default: 8080)" in out
+    assert "``" not in out
+
+
+def test_version_says_which_mentormeet_this_is(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"mentormeet {metadata.version('mentormeet')}"
