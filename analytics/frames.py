@@ -59,7 +59,7 @@ def is_dark(gray: np.ndarray, config: CameraConfig) -> bool:
     # Counting lit pixels rather than averaging keeps a dark scene with a bright subject
     # (a face lit by the screen) from passing as black.
     lit = np.count_nonzero(gray > config.dark_level)
-    return lit < config.lit_share * gray.size
+    return bool(lit < config.lit_share * gray.size)
 
 
 def frame_change(previous: np.ndarray, current: np.ndarray) -> float:

@@ -275,7 +275,7 @@ def _interruption_flags(
 def _program_manager_flags(
     state: SessionState, participants: dict[Role, ParticipantSummary], policy: SummaryPolicy
 ) -> list[Flag]:
-    flags = []
+    flags: list[Flag] = []
     total_talk = sum(p.talk_seconds for p in participants.values())
     if total_talk >= policy.min_talk_seconds_for_balance:
         flags.extend(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -117,7 +118,7 @@ async def home(request: web.Request) -> web.Response:
 @routes.get("/favicon.ico")
 async def favicon(request: web.Request) -> web.FileResponse:
     """Browsers ask for this address whatever the page says: give them the same icon."""
-    response = web.FileResponse(files("web") / "static" / "favicon.svg")
+    response = web.FileResponse(Path(str(files("web") / "static" / "favicon.svg")))
     response.content_type = "image/svg+xml"
     return response
 

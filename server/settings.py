@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -187,7 +187,7 @@ SMTP_STARTTLS = _declare("SMTP_STARTTLS", "use STARTTLS", "true", boolean)
 MPM_EMAIL = _declare("MPM_EMAIL", "the MPM's address, where summaries go", "none", email)
 MAIL_FROM = _declare("MAIL_FROM", "the sender of the emails", "mentormeet@localhost", email)
 
-SETTINGS: tuple[Setting[object], ...] = (
+SETTINGS: tuple[Setting[Any], ...] = (
     ADMIN_TOKEN,
     SECRET,
     PUBLIC_URL,
