@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: run test lint audit format bench chromium clean
+.PHONY: run test lint audit format bench chromium axe clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || $(MAKE) --no-print-directory system-python
@@ -36,6 +36,16 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	  else echo "chromium is missing: end-to-end tests will be skipped (sudo apt-get install chromium)"; fi; }
 
+# axe-core for the end-to-end accessibility checks, from npm at the version and hash its
+# lock file pins; as root we install npm when it is missing.
+AXE := tests/e2e/axe
+axe: $(AXE)/node_modules/axe-core/axe.min.js
+$(AXE)/node_modules/axe-core/axe.min.js: $(AXE)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q npm; \
+	  else echo "npm is missing: the accessibility checks will be skipped (sudo apt-get install npm)"; exit 0; fi; }
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix $(AXE) --no-audit --no-fund --silent && touch $@; fi
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -49,7 +59,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint audit chromium
+test: lint audit chromium axe
 	$(BIN)/python -m pytest
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one
@@ -58,4 +68,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache $(AXE)/node_modules

@@ -243,6 +243,23 @@ class ConcernDeliveryFailed(Event):
     error: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class InviteSent(Event):
+    """The participant ``role`` was emailed their invitation, with its calendar file."""
+
+    type: ClassVar[str] = "invite_sent"
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteFailed(Event):
+    """Emailing the participant ``role`` their invitation failed; the MPM sends the link."""
+
+    type: ClassVar[str] = "invite_failed"
+    role: Role
+    error: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -265,5 +282,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SummaryDeliveryFailed,
         ConcernDelivered,
         ConcernDeliveryFailed,
+        InviteSent,
+        InviteFailed,
     )
 }

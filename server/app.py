@@ -17,7 +17,8 @@ from server.cameras import CameraWatch
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
-from server.keys import BOOK, CONFIG, COURIER, HUB, STORE, TEMPLATES, TIMEKEEPER, UPLINKS
+from server.invites import InviteMailer
+from server.keys import BOOK, CONFIG, COURIER, HUB, INVITES, STORE, TEMPLATES, TIMEKEEPER, UPLINKS
 from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.signalling import RoomHub
@@ -92,6 +93,7 @@ def make_app(config: Config) -> web.Application:
         app[HUB] = RoomHub(config, book, cameras)
         app[TIMEKEEPER] = Timekeeper(book, config.clock)
         app[COURIER] = SummaryCourier(book, channels_from(config.delivery), config.summary)
+        app[INVITES] = InviteMailer(config, book)
         for listener in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
             book.add_listener(listener.on_recorded)
         await app[HUB].resume()
@@ -100,6 +102,7 @@ def make_app(config: Config) -> web.Application:
         yield
         await app[UPLINKS].close()  # first: closing an uplink may record its camera state
         await app[COURIER].close()
+        await app[INVITES].close()
         await app[TIMEKEEPER].close()
         await store.close()
 

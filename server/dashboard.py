@@ -91,6 +91,11 @@ def _waiting(config: Config, state: SessionState, now: float) -> dict[str, Any]:
         "board_state": board_state(state, now),
         "links": session_links(config, state),
         "concerns": _concerns(state),
+        "invites": {
+            role: state.invites.get(role, "not sent")
+            for role, person in (("mentor", state.mentor), ("mentoree", state.mentoree))
+            if person.email
+        },
     }
 
 

@@ -43,6 +43,7 @@ from server.sessions import SessionBook
 
 __all__ = [
     "AlertChannel",
+    "Attachment",
     "Channel",
     "EmailChannel",
     "OutboxChannel",
@@ -51,6 +52,7 @@ __all__ = [
     "channels_from",
     "retry_delay",
     "signature",
+    "smtp_sender",
 ]
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,17 @@ class WebhookChannel:
                 raise RuntimeError(f"webhook answered {response.status} {response.reason}")
 
 
+@dataclass(frozen=True, kw_only=True)
+class Attachment:
+    """A file to attach to an email, with its MIME type and any type parameters."""
+
+    content: bytes
+    filename: str
+    maintype: str
+    subtype: str
+    params: dict[str, str]
+
+
 @dataclass(frozen=True)
 class EmailChannel:
     """Sends the summary as HTML with a Markdown plain-text alternative; concerns as text."""
@@ -186,6 +199,19 @@ class EmailChannel:
         )
         await self._send(message)
 
+    async def send_message(self, subject: str, text: str, attachment: Attachment) -> None:
+        """A plain-text email with one attached file."""
+        message = self._message(subject)
+        message.set_content(text)
+        message.add_attachment(
+            attachment.content,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+            params=attachment.params,
+        )
+        await self._send(message)
+
     def _message(self, subject: str) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.sender
@@ -203,6 +229,21 @@ class EmailChannel:
             start_tls=self.start_tls,
             timeout=30,
         )
+
+
+def smtp_sender(settings: DeliverySettings, recipient: str) -> EmailChannel | None:
+    """An email channel to ``recipient`` through the configured SMTP server, if there is one."""
+    if not settings.smtp_host:
+        return None
+    return EmailChannel(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_from,
+        recipient=recipient,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        start_tls=settings.smtp_starttls,
+    )
 
 
 # Events after which a session may owe the MPM something new.
@@ -340,16 +381,6 @@ def channels_from(settings: DeliverySettings) -> list[Channel]:
         channels.append(OutboxChannel(settings.outbox_dir))
     if settings.webhook_url and settings.webhook_secret:
         channels.append(WebhookChannel(settings.webhook_url, settings.webhook_secret))
-    if settings.smtp_host and settings.mpm_email:
-        channels.append(
-            EmailChannel(
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.mail_from,
-                recipient=settings.mpm_email,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                start_tls=settings.smtp_starttls,
-            )
-        )
+    if settings.mpm_email and (email := smtp_sender(settings, settings.mpm_email)):
+        channels.append(email)
     return channels

@@ -7,13 +7,24 @@ from aiohttp import web
 
 from server.config import Config
 from server.delivery import SummaryCourier
+from server.invites import InviteMailer
 from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.signalling import RoomHub
 from server.store import EventStore
 from server.timekeeper import Timekeeper
 
-__all__ = ["BOOK", "CONFIG", "COURIER", "HUB", "STORE", "TEMPLATES", "TIMEKEEPER", "UPLINKS"]
+__all__ = [
+    "BOOK",
+    "CONFIG",
+    "COURIER",
+    "HUB",
+    "INVITES",
+    "STORE",
+    "TEMPLATES",
+    "TIMEKEEPER",
+    "UPLINKS",
+]
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", EventStore)
@@ -23,3 +34,4 @@ TIMEKEEPER = web.AppKey("timekeeper", Timekeeper)
 COURIER = web.AppKey("courier", SummaryCourier)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 UPLINKS = web.AppKey("uplinks", UplinkPeers)
+INVITES = web.AppKey("invites", InviteMailer)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, unused_port
+from aiosmtpd.controller import Controller
 
 from server.app import make_app
 from server.config import Config, load_config
@@ -78,3 +79,24 @@ def schedule(client: TestClient) -> Callable[..., Awaitable[ScheduledSession]]:
 @pytest.fixture
 async def session(schedule: Callable[..., Awaitable[ScheduledSession]]) -> ScheduledSession:
     return await schedule()
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 and its mailbox."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=unused_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()

@@ -12,7 +12,6 @@ import aiosmtplib
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import unused_port
-from aiosmtpd.controller import Controller
 
 from analytics.events import ConcernDelivered, Person, SummaryDelivered, SummaryDeliveryFailed
 from analytics.report import render_html_document, render_markdown, to_json
@@ -167,27 +166,6 @@ async def test_a_webhook_signed_with_another_secret_is_refused_and_keeps_being_r
 
     assert [r.signature_valid for r in webhook.received][:2] == [False, False]
     assert not any(isinstance(e, SummaryDelivered) for e in await store.events("s1"))
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 and its mailbox."""
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=unused_port())
-    controller.start()
-    yield controller, mailbox
-    controller.stop()
 
 
 async def test_the_email_names_the_pair_and_has_a_plain_text_and_an_html_part(smtp_server):
