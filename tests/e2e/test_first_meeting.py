@@ -37,10 +37,17 @@ def test_lobby_to_room_on_a_phone_with_a_second_window_and_what_is_announced(
     mentor.goto(session["links"]["mentor"])
     expect(mentor.get_by_test_id("countdown")).to_have_text(re.compile(r"Due to start"))
     expect(mentor.get_by_test_id("peer-in")).to_have_text("Grace Hopper has not joined yet.")
-    expect(mentor.get_by_test_id("choose-camera").locator("option")).not_to_have_count(0)
+    camera_choice = mentor.get_by_test_id("choose-camera")
+    expect(camera_choice.locator("option")).not_to_have_count(0)
+    camera_choice.select_option(index=0)
+    camera_choice.dispatch_event("change")
+    assert mentor.evaluate("localStorage.getItem('mentormeet.device.videoinput')") == (
+        camera_choice.input_value()
+    )
     mentor.get_by_test_id("lobby-camera").click()
     expect(mentor.get_by_test_id("lobby-camera")).to_have_attribute("aria-pressed", "false")
     mentor.get_by_test_id("join").click()
+    expect(mentor.get_by_role("heading", name="Session with Grace Hopper")).to_be_focused()
     expect(mentor.get_by_test_id("camera-toggle")).to_have_attribute("aria-pressed", "false")
     expect(mentor.get_by_test_id("camera-toggle")).to_have_accessible_name("Camera")
 
