@@ -66,6 +66,13 @@ def test_lobby_to_room_on_a_phone_with_a_second_window_and_what_is_announced(
     expect(mentor.get_by_test_id("announcer")).to_have_text("Grace Hopper joined the room.")
     mentoree.get_by_test_id("agenda-item").first.get_by_role("checkbox").check()
     expect(mentor.get_by_test_id("announcer")).to_have_text("Goals for the term: checked off.")
+    # Once the server has judged the partner's camera, its going off is announced too.
+    peer_camera = mentor.get_by_test_id("camera-state-peer")
+    expect(peer_camera).not_to_have_attribute("data-state", "unknown", timeout=20_000)
+    mentoree.get_by_test_id("camera-toggle").click()
+    expect(mentor.get_by_test_id("announcer")).to_have_text(
+        "Grace Hopper turned their camera off.", timeout=10_000
+    )
 
     # A second window of the mentor neither throws nor fights: it offers to take over.
     second = context.new_page()
@@ -84,6 +91,8 @@ def test_lobby_to_room_on_a_phone_with_a_second_window_and_what_is_announced(
         " s.started_at = s.started_at ?? 1; s.remaining_seconds = -100; }"
     )
     expect(second.get_by_test_id("timer")).to_contain_text(re.compile(r"1:4\d over"))
+    second.close()
+    expect(mentoree.get_by_test_id("announcer")).to_have_text("Ada Lovelace left the room.")
     assert errors == []
     context.close()
 
