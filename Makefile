@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: run test lint audit format bench browsers clean lock
+.PHONY: run test lint audit format bench browsers axe clean lock
 
 # Pinned versions with their hashes: every install comes from these (README, "Dependencies").
 LOCK := .ci/requirements.lock
@@ -53,6 +53,16 @@ browsers:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
 	  else echo "missing $$missing: their end-to-end tests will be skipped (sudo apt-get install $$missing)"; fi; fi
 
+# axe-core for the end-to-end accessibility checks, from npm at the version and hash its
+# lock file pins; as root we install npm when it is missing.
+AXE := tests/e2e/axe
+axe: $(AXE)/node_modules/axe-core/axe.min.js
+$(AXE)/node_modules/axe-core/axe.min.js: $(AXE)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q npm; \
+	  else echo "npm is missing: the accessibility checks will be skipped (sudo apt-get install npm)"; exit 0; fi; }
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix $(AXE) --no-audit --no-fund --silent && touch $@; fi
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -66,7 +76,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint audit browsers
+test: lint audit browsers axe
 	$(BIN)/python -m pytest
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one
@@ -75,4 +85,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache $(AXE)/node_modules

@@ -265,6 +265,23 @@ class DeliveryRetried(Event):
     channel: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class InviteSent(Event):
+    """The participant ``role`` was emailed their invitation, with its calendar file."""
+
+    type: ClassVar[str] = "invite_sent"
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteFailed(Event):
+    """Emailing the participant ``role`` their invitation failed; the MPM sends the link."""
+
+    type: ClassVar[str] = "invite_failed"
+    role: Role
+    error: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -289,5 +306,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ConcernDelivered,
         ConcernDeliveryFailed,
         DeliveryRetried,
+        InviteSent,
+        InviteFailed,
     )
 }

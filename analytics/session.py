@@ -24,6 +24,8 @@ from analytics.events import (
     ConcernRaised,
     DeliveryRetried,
     Event,
+    InviteFailed,
+    InviteSent,
     MeetingRated,
     ParticipantJoined,
     ParticipantLeft,
@@ -144,6 +146,8 @@ class SessionState:
     concerns: tuple[Concern, ...] = ()
     ratings: dict[Role, Rating] = field(default_factory=dict)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
+    # Emailed invitations: "sent", or "failed: <why>", per participant with an email.
+    invites: dict[Role, str] = field(default_factory=dict)
     # 0 before the end, 1 at the end, one more for every fact after it.
     summary_version: int = 0
 
@@ -315,6 +319,10 @@ def apply(state: SessionState, event: Event) -> SessionState:
             return _delivery(state, channel, attempts=attempt, last_error=error, failed=final)
         case DeliveryRetried(channel=channel):
             return _delivery(state, channel, **_FRESH_START)
+        case InviteSent(role=role):
+            return replace(state, invites={**state.invites, role: "sent"})
+        case InviteFailed(role=role, error=error):
+            return replace(state, invites={**state.invites, role: f"failed: {error}"})
     if state.ended_at is not None:
         return state
     camera = camera_time.apply(state.camera, event, started_at=state.started_at)

@@ -9,13 +9,15 @@ from aiohttp import web
 
 from analytics import rules
 from analytics.events import ROLES, AgendaDraftItem, Person, Role, SessionScheduled
+from analytics.invite import invite_ics
 from analytics.session import SessionState
 from server import retention
 from server.auth import require_admin, require_session_access
 from server.config import Config
 from server.endpoints import act, decode_body, refusal, session_or_404
 from server.errors import json_error
-from server.keys import BOOK, CONFIG
+from server.invites import invitation
+from server.keys import BOOK, CONFIG, INVITES
 from server.schemas import AgendaRequest, ScheduleRequest
 from server.tokens import InviteClaims, issue_token
 from server.views import live_state
@@ -73,7 +75,29 @@ async def schedule_session(request: web.Request) -> web.Response:
     )
     state = await request.app[BOOK].schedule(event)
     links = session_links(config, state)
+    request.app[INVITES].send(state, links)
     return web.json_response({**live_state(state, time.time()), "links": links}, status=201)
+
+
+@routes.get("/api/sessions/{session_id}/invite/{role}.ics")
+async def invite_calendar(request: web.Request) -> web.Response:
+    """One participant's invitation as a calendar file, for the MPM to send by hand."""
+    config = request.app[CONFIG]
+    require_admin(config, request)
+    role = request.match_info["role"]
+    if role not in ROLES:
+        raise web.HTTPNotFound(text="no such role")
+    state = await session_or_404(request, request.match_info["session_id"])
+    invited = invitation(config, state, role, session_links(config, state)[role])
+    return web.Response(
+        body=invite_ics(invited, now=time.time()).encode(),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{state.session_id}-{role}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @routes.get("/api/sessions")

@@ -17,12 +17,14 @@ from server.config import Config
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
 from server.guards import invite_guard
+from server.invites import InviteMailer
 from server.keys import (
     ADMIN_GUESSES,
     BOOK,
     CONFIG,
     COURIER,
     HUB,
+    INVITES,
     PARTICIPANT_WRITES,
     SIGN_OUTS,
     STORE,
@@ -106,6 +108,7 @@ def make_app(config: Config) -> web.Application:
         app[HUB] = RoomHub(config, book, cameras)
         app[TIMEKEEPER] = Timekeeper(book, config.clock)
         app[COURIER] = SummaryCourier(book, channels_from(config.delivery), config.summary)
+        app[INVITES] = InviteMailer(config, book)
         for listener in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
             book.add_listener(listener.on_recorded)
         await app[HUB].resume()
@@ -114,6 +117,7 @@ def make_app(config: Config) -> web.Application:
         yield
         await app[UPLINKS].close()  # first: closing an uplink may record its camera state
         await app[COURIER].close()
+        await app[INVITES].close()
         await app[TIMEKEEPER].close()
         await store.close()
 

@@ -150,6 +150,11 @@ def _waiting(config: Config, state: SessionState, now: float) -> dict[str, Any]:
         **_card(state, now),
         "board_state": board_state(state, now),
         "links": session_links(config, state),
+        "invites": {
+            role: state.invites.get(role, "not sent")
+            for role, person in (("mentor", state.mentor), ("mentoree", state.mentoree))
+            if person.email
+        },
     }
 
 

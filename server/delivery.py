@@ -54,6 +54,7 @@ from server.sessions import SessionBook
 
 __all__ = [
     "AlertChannel",
+    "Attachment",
     "Channel",
     "EmailChannel",
     "OutboxChannel",
@@ -65,6 +66,7 @@ __all__ = [
     "retry_delay",
     "signature",
     "signing_key",
+    "smtp_sender",
 ]
 
 log = logging.getLogger(__name__)
@@ -217,6 +219,17 @@ class WebhookChannel:
             raise RuntimeError(error)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Attachment:
+    """A file to attach to an email, with its MIME type and any type parameters."""
+
+    content: bytes
+    filename: str
+    maintype: str
+    subtype: str
+    params: dict[str, str]
+
+
 @dataclass(frozen=True)
 class EmailChannel:
     """Sends the summary as HTML with a Markdown plain-text alternative; concerns as text."""
@@ -241,7 +254,13 @@ class EmailChannel:
         subject = f"Concern raised by {alert.name}: {alert.mentor} & {alert.mentoree}"
         await self._send(subject, render_concern_alert(alert))
 
-    def _message(self, subject: str, text: str, html: str | None) -> EmailMessage:
+    async def send_message(self, subject: str, text: str, attachment: Attachment) -> None:
+        """A plain-text email with one attached file."""
+        await self._send(subject, text, attachment=attachment)
+
+    def _message(
+        self, subject: str, text: str, html: str | None, attachment: Attachment | None
+    ) -> EmailMessage:
         message = EmailMessage()
         try:
             message["From"] = header_value(self.sender)
@@ -250,12 +269,27 @@ class EmailChannel:
             message.set_content(text)
             if html is not None:
                 message.add_alternative(html, subtype="html")
+            if attachment is not None:
+                message.add_attachment(
+                    attachment.content,
+                    maintype=attachment.maintype,
+                    subtype=attachment.subtype,
+                    filename=attachment.filename,
+                    params=attachment.params,
+                )
         except (ValueError, TypeError) as error:
             raise PermanentDeliveryError(f"the message cannot be built: {error}") from error
         return message
 
-    async def _send(self, subject: str, text: str, *, html: str | None = None) -> None:
-        message = self._message(subject, text, html)
+    async def _send(
+        self,
+        subject: str,
+        text: str,
+        *,
+        html: str | None = None,
+        attachment: Attachment | None = None,
+    ) -> None:
+        message = self._message(subject, text, html, attachment)
         try:
             await aiosmtplib.send(
                 message,
@@ -274,6 +308,21 @@ class EmailChannel:
             if all(refused.code >= 500 for refused in error.recipients):
                 raise PermanentDeliveryError(f"the mail server refused: {error}") from error
             raise
+
+
+def smtp_sender(settings: DeliverySettings, recipient: str) -> EmailChannel | None:
+    """An email channel to ``recipient`` through the configured SMTP server, if there is one."""
+    if not settings.smtp_host:
+        return None
+    return EmailChannel(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_from,
+        recipient=recipient,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        start_tls=settings.smtp_starttls,
+    )
 
 
 # Events after which a session may owe the MPM something new.
@@ -437,16 +486,6 @@ def channels_from(settings: DeliverySettings) -> list[Channel]:
         channels.append(OutboxChannel(settings.outbox_dir))
     if settings.webhook_url and settings.webhook_secret:
         channels.append(WebhookChannel(settings.webhook_url, settings.webhook_secret))
-    if settings.smtp_host and settings.mpm_email:
-        channels.append(
-            EmailChannel(
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.mail_from,
-                recipient=settings.mpm_email,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                start_tls=settings.smtp_starttls,
-            )
-        )
+    if settings.mpm_email and (email := smtp_sender(settings, settings.mpm_email)):
+        channels.append(email)
     return channels

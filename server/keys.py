@@ -7,6 +7,7 @@ from aiohttp import web
 
 from server.config import Config
 from server.delivery import SummaryCourier
+from server.invites import InviteMailer
 from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
@@ -21,6 +22,7 @@ __all__ = [
     "CONFIG",
     "COURIER",
     "HUB",
+    "INVITES",
     "PARTICIPANT_WRITES",
     "SIGN_OUTS",
     "STORE",
@@ -40,3 +42,4 @@ UPLINKS = web.AppKey("uplinks", UplinkPeers)
 ADMIN_GUESSES = web.AppKey("admin_guesses", Throttle)
 PARTICIPANT_WRITES = web.AppKey("participant_writes", Throttle)
 SIGN_OUTS = web.AppKey("sign_outs", SignOuts)
+INVITES = web.AppKey("invites", InviteMailer)

@@ -21,7 +21,7 @@ from server.keys import BOOK, CONFIG, TEMPLATES
 from server.sessions import UnknownSession
 from server.tokens import InviteClaims, TokenError
 
-__all__ = ["page_errors", "render", "routes"]
+__all__ = ["LINK_HINT", "error_page", "page_errors", "render", "routes"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,15 @@ ERROR_WORDS = {
     ),
     405: ("This page cannot do that", "Go back and try again from the page you came from."),
 }
+# Why an invite link does not work, said without the words "token" or "signature".
+LINK_WORDS = {
+    "malformed": "Part of this link is missing; it may have been cut off when it was copied.",
+    "forged": "This link was changed after it was sent, or it is not one we made.",
+    "expired": "This invite link has expired.",
+    "wrong_session": "This link is for another session.",
+}
+LINK_HINT = "Open it exactly as it was sent, or ask your program manager for a new one."
+
 CRASH_WORDS = (
     "Something went wrong on our side",
     "Try again in a moment. If it keeps happening, tell your program manager.",
@@ -92,8 +101,8 @@ async def invited(request: web.Request) -> tuple[InviteClaims, SessionState] | w
         state = await request.app[BOOK].get(session_id)
     except TokenError as error:
         status = 403 if error.reason == "wrong_session" else 401
-        hint = "Ask your program manager for a new link."
-        return error_page(request, status, "This link does not work", f"{error}. {hint}")
+        words = f"{LINK_WORDS[error.reason]} {LINK_HINT}"
+        return error_page(request, status, "This link does not work", words)
     except UnknownSession:
         return error_page(request, 404, "No such session", "Ask your program manager.")
     return claims, state

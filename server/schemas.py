@@ -130,6 +130,9 @@ class Hello(msgspec.Struct, tag="hello", forbid_unknown_fields=True):
 
     token: Annotated[str, Meta(max_length=1_000)]
     client_id: Annotated[str, Meta(min_length=8, max_length=64)]
+    # "Use this window": the participant chose this tab over their other one, which the
+    # hub then closes as replaced.
+    take_over: bool = False
 
 
 class Signal(msgspec.Struct, tag="signal", forbid_unknown_fields=True, omit_defaults=True):

@@ -258,7 +258,8 @@ class RoomHub:
         async with self._book.lock(claims.session_id):
             room = self._rooms[claims.session_id]
             previous = room.get(claims.role)
-            if previous is not None and previous.client_id != message.client_id:
+            taken_elsewhere = previous is not None and previous.client_id != message.client_id
+            if taken_elsewhere and not message.take_over:
                 # Not final: if that other window died, its heartbeat soon lets this one in.
                 await self._refuse(
                     ws,

@@ -21,7 +21,7 @@ from server.auth import require_session_access
 from server.endpoints import act, decode_body, session_or_404
 from server.errors import json_error
 from server.keys import CONFIG, COURIER
-from server.pages import error_page, render
+from server.pages import LINK_HINT, error_page, render
 from server.schemas import ConcernRequest, RatingRequest
 
 __all__ = ["routes"]
@@ -88,12 +88,26 @@ async def summary_markdown(request: web.Request) -> web.Response:
     return web.Response(text=markdown, content_type="text/markdown")
 
 
+# What a participant reads instead of the summary, in words rather than the API's.
+SUMMARY_ERROR_WORDS = {
+    401: ("This link does not work", f"It cannot open this summary. {LINK_HINT}"),
+    403: ("This link does not work", f"It is for another session. {LINK_HINT}"),
+    404: ("No such session", "Ask your program manager for the right link."),
+    409: (
+        "No summary yet",
+        "The session has not ended. Its summary appears here as soon as it does.",
+    ),
+}
+
+
 @routes.get("/s/{session_id}/summary")
 async def participant_summary_page(request: web.Request) -> web.Response:
     """The summary page at the participants' address, which answers errors as pages too."""
     try:
         return await summary_page(request)
     except web.HTTPError as error:
+        if error.status in SUMMARY_ERROR_WORDS:
+            return error_page(request, error.status, *SUMMARY_ERROR_WORDS[error.status])
         message = json.loads(error.text or "{}").get("error") or error.reason
         return error_page(request, error.status, "No summary to show", f"{message.capitalize()}.")
 

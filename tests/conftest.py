@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, unused_port
+from aiosmtpd.controller import Controller
 
 from server.app import make_app
 from server.config import Config, load_config
@@ -17,6 +18,7 @@ from tests.utils import (
     PUBLIC_URL,
     SECRET,
     SESSION_REQUEST,
+    Mailbox,
     ScheduledSession,
     bearer,
     token_of,
@@ -78,3 +80,13 @@ def schedule(client: TestClient) -> Callable[..., Awaitable[ScheduledSession]]:
 @pytest.fixture
 async def session(schedule: Callable[..., Awaitable[ScheduledSession]]) -> ScheduledSession:
     return await schedule()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 and its mailbox."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=unused_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()

@@ -42,7 +42,7 @@ from server.delivery import (
 from server.sessions import SessionBook
 from server.store import SqliteEventStore, decode_event
 from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
-from tests.utils import Recorded, delivered
+from tests.utils import Mailbox, Recorded, delivered
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
 
@@ -319,27 +319,6 @@ async def test_a_channel_gives_up_after_the_most_attempts_in_a_row_and_a_retry_d
     assert channel.calls == 4
     state = await book.get("s1")
     assert (state.deliveries["flaky"].failed, state.deliveries["flaky"].attempts) == (False, 0)
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 and its mailbox."""
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=unused_port())
-    controller.start()
-    yield controller, mailbox
-    controller.stop()
 
 
 async def test_the_email_names_the_pair_and_has_a_plain_text_and_an_html_part(smtp_server):

@@ -71,6 +71,8 @@ async def test_a_page_with_a_bad_token_says_the_link_does_not_work(client, sessi
     assert response.content_type == "text/html"
     html = await response.text()
     assert "This link does not work" in html
+    assert "Part of this link is missing" in html
+    assert "token" not in html.split("<main>")[1]
     assert 'data-testid="join"' not in html
 
 
@@ -213,3 +215,12 @@ async def test_an_invite_link_used_after_the_end_opens_that_participants_summary
     assert 'data-testid="summary"' in html
     assert 'data-actor="mentoree"' in html
     assert 'data-testid="join"' not in html
+
+
+async def test_a_summary_page_before_the_end_says_so_in_words(client, session):
+    response = await client.get(f"/s/{session.id}/summary?token={session.tokens['mentor']}")
+
+    assert response.status == 409
+    html = await response.text()
+    assert "No summary yet" in html
+    assert "The session has not ended" in html

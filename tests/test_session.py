@@ -2,7 +2,7 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from analytics.events import AgendaDraftItem, Person, SessionScheduled
+from analytics.events import AgendaDraftItem, InviteFailed, InviteSent, Person, SessionScheduled
 from analytics.session import Presence, apply, fold, start
 from tests.events import T0, concern, ended, joined, left, meeting, rated, scheduled
 
@@ -166,3 +166,18 @@ def test_the_summary_version_is_1_at_the_end_and_one_more_per_fact_after_it():
     assert later.summary_version == 3
     assert [(c.number, c.version) for c in later.concerns] == [(1, 1), (2, 3)]
     assert (later.ratings["mentor"].version, later.ratings["mentor"].shared) == (2, False)
+
+
+def test_invitations_are_recorded_per_person_the_last_outcome_standing():
+    failed = InviteFailed(at=T0 - 50, actor="system", role="mentor", error="connection refused")
+    state = fold(
+        [
+            scheduled(),
+            failed,
+            InviteSent(at=T0 - 40, actor="system", role="mentor"),
+            InviteFailed(at=T0 - 30, actor="system", role="mentoree", error="no such user"),
+        ]
+    )
+
+    assert state.invites == {"mentor": "sent", "mentoree": "failed: no such user"}
+    assert fold([scheduled(), failed]).invites == {"mentor": "failed: connection refused"}

@@ -103,6 +103,27 @@ async def test_a_third_connection_from_another_window_finds_the_room_full(client
     assert (await api_state(client, session))["participants"]["mentor"]["joins"] == 1
 
 
+async def test_another_window_that_takes_over_replaces_the_first(client, session):
+    first, _ = await join(client, session, "mentor", "mentor-tab-1")
+    mentoree, _ = await join(client, session, "mentoree")
+
+    chosen = await connect(client)
+    await chosen.send_json(
+        {
+            "type": "hello",
+            "token": session.tokens["mentor"],
+            "client_id": "mentor-tab-2",
+            "take_over": True,
+        }
+    )
+
+    assert (await receive(chosen, "welcome"))["role"] == "mentor"
+    assert await receive_error(first) == "replaced"
+    assert await closed(first) == 4009
+    await mentoree.send_json({"type": "signal", "description": OFFER})
+    assert (await receive(chosen, "signal"))["description"] == OFFER
+
+
 async def test_the_same_tab_reconnecting_replaces_its_old_connection(client, session):
     old, _ = await join(client, session, "mentor", "mentor-tab-1")
     mentoree, _ = await join(client, session, "mentoree")

@@ -158,3 +158,14 @@ class CountingDetector:
     def detect(self, gray: Any, size: tuple[int, int]) -> Any:
         self.searched.append(size)
         return self.detector.detect(gray, size)
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"

@@ -1,7 +1,8 @@
 'use strict';
 
-// JSON requests to our own API, with a bearer token (participants) or none (the signed-in
-// program manager, whose cookie goes along); errors carry the server's message.
+// Every request to our own API goes through here: JSON in, JSON (or, for downloads, a Blob)
+// out, with a bearer token (participants) or none (the signed-in program manager, whose
+// cookie goes along); errors carry the server's message and status.
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -10,7 +11,7 @@ export class ApiError extends Error {
   }
 }
 
-export async function apiRequest(path, token, { method = 'GET', body, headers = {} } = {}) {
+export async function apiRequest(path, token, { method = 'GET', body, headers = {}, as = 'json' } = {}) {
   const response = await fetch(path, {
     method,
     headers: {
@@ -20,6 +21,7 @@ export async function apiRequest(path, token, { method = 'GET', body, headers = 
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (response.ok && as === 'blob') return response.blob();
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, payload.error ?? response.statusText);
   return payload;

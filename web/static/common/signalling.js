@@ -30,6 +30,7 @@ export class RoomChannel extends EventTarget {
   #attempt = 0;
   #stopped = false;
   #timer = null;
+  #takeOver = false;
 
   constructor(token) {
     super();
@@ -43,7 +44,9 @@ export class RoomChannel extends EventTarget {
     this.#socket = socket;
     socket.addEventListener('open', () => {
       this.#attempt = 0;
-      this.send({ type: 'hello', token: this.token, client_id: this.clientId });
+      const hello = { type: 'hello', token: this.token, client_id: this.clientId };
+      this.send(this.#takeOver ? { ...hello, take_over: true } : hello);
+      this.#takeOver = false;
     });
     socket.addEventListener('message', (event) => {
       let message;
@@ -65,6 +68,14 @@ export class RoomChannel extends EventTarget {
       this.dispatchEvent(new CustomEvent('reconnecting', { detail: { delay } }));
       this.#timer = setTimeout(() => this.connect(), delay);
     });
+  }
+
+  // "Use this window": join now, closing this participant's other window.
+  takeOver() {
+    clearTimeout(this.#timer);
+    this.#takeOver = true;
+    this.#attempt = 0;
+    this.connect();
   }
 
   get open() {

@@ -3,18 +3,13 @@
 // The agenda before the meeting. The mentoree writes it (items with an optional number of
 // minutes) and sends it; the mentor sees what was sent, and when.
 
+import { apiRequest } from '../common/api.js';
+import { h } from '../common/dom.js';
 import { formatDateTime } from '../common/time.js';
 
 const REFRESH_MS = 10_000;
 
-async function fetchSession(sessionId, token) {
-  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}`, {
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error ?? response.statusText);
-  return body;
-}
+const sessionPath = (sessionId) => `/api/sessions/${encodeURIComponent(sessionId)}`;
 
 function sentLine(session) {
   const sender = session.participants.mentoree.name;
@@ -28,12 +23,9 @@ function sentLine(session) {
 export function showAgenda({ sessionId, token, list, sentNote }) {
   const refresh = async () => {
     try {
-      const session = await fetchSession(sessionId, token);
-      list.replaceChildren(...session.agenda.map((item) => {
-        const li = document.createElement('li');
-        li.textContent = item.minutes ? `${item.text} (${item.minutes} min)` : item.text;
-        return li;
-      }));
+      const session = await apiRequest(sessionPath(sessionId), token);
+      list.replaceChildren(...session.agenda.map((item) => h('li', {},
+        item.minutes ? `${item.text} (${item.minutes} min)` : item.text)));
       sentNote.textContent = sentLine(session);
     } catch (error) {
       sentNote.textContent = `Could not load the agenda: ${error.message}`;
@@ -43,13 +35,24 @@ export function showAgenda({ sessionId, token, list, sentNote }) {
   setInterval(refresh, REFRESH_MS);
 }
 
+const draftItems = (list) => [...list.children]
+  .map((li) => ({
+    text: li.querySelector('.agenda-text-input').value.trim(),
+    minutes: Number(li.querySelector('.agenda-minutes').value) || null,
+  }))
+  .filter((item) => item.text);
+
+const sameItems = (a, b) => JSON.stringify(a) === JSON.stringify(b.map(({ text, minutes }) => ({ text, minutes: minutes ?? null })));
+
+// Returns `unsent()`: whether the draft on screen differs from what the server has.
 export function editAgenda({ sessionId, token, form, list, sentNote, errorNote }) {
+  let saved = [];
+
   const addRow = (item = { text: '', minutes: null }) => {
-    const li = document.createElement('li');
-    li.innerHTML = `
-      <input class="agenda-text-input" maxlength="200" aria-label="Agenda item" data-testid="agenda-draft-item">
-      <input class="agenda-minutes" type="number" min="1" max="240" placeholder="min" aria-label="Minutes">
-      <button type="button" class="remove secondary" aria-label="Remove item">×</button>`;
+    const li = h('li', {}, h('div', { className: 'agenda-row' },
+      h('input', { className: 'agenda-text-input', maxlength: 200, 'aria-label': 'Agenda item', dataTestid: 'agenda-draft-item' }),
+      h('input', { className: 'agenda-minutes', type: 'number', min: 1, max: 240, placeholder: 'min', 'aria-label': 'Minutes' }),
+      h('button', { type: 'button', className: 'remove secondary', 'aria-label': 'Remove item' }, '×')));
     li.querySelector('.agenda-text-input').value = item.text;
     li.querySelector('.agenda-minutes').value = item.minutes ?? '';
     list.append(li);
@@ -67,30 +70,25 @@ export function editAgenda({ sessionId, token, form, list, sentNote, errorNote }
     addRow().querySelector('input').focus();
   });
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  const send = async () => {
     errorNote.hidden = true;
-    const items = [...list.children]
-      .map((li) => ({
-        text: li.querySelector('.agenda-text-input').value.trim(),
-        minutes: Number(li.querySelector('.agenda-minutes').value) || null,
-      }))
-      .filter((item) => item.text);
-    const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/agenda`, {
-      method: 'PUT',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ items }),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      errorNote.textContent = `Not sent: ${body.error ?? response.statusText}`;
+    try {
+      render(await apiRequest(`${sessionPath(sessionId)}/agenda`, token, { method: 'PUT', body: { items: draftItems(list) } }));
+      return true;
+    } catch (error) {
+      errorNote.textContent = `Not sent: ${error.message}`;
       errorNote.hidden = false;
-      return;
+      return false;
     }
-    render(body);
+  };
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    send();
   });
 
   const render = (session) => {
+    saved = session.agenda;
     list.replaceChildren();
     for (const item of session.agenda) addRow(item);
     if (!session.agenda.length) addRow();
@@ -105,8 +103,13 @@ export function editAgenda({ sessionId, token, form, list, sentNote, errorNote }
     }
   };
 
-  fetchSession(sessionId, token).then(render).catch((error) => {
+  apiRequest(sessionPath(sessionId), token).then(render).catch((error) => {
     errorNote.textContent = `Could not load the agenda: ${error.message}`;
     errorNote.hidden = false;
   });
+
+  return {
+    unsent: () => !form.elements[0]?.disabled && !sameItems(draftItems(list), saved),
+    send,
+  };
 }

@@ -1,7 +1,7 @@
 'use strict';
 
 import { ApiError, apiRequest } from '../common/api.js';
-import { h, svg } from '../common/dom.js';
+import { h, svg, updateChildren } from '../common/dom.js';
 import { formatDateTime, formatDuration } from '../common/time.js';
 
 const signIn = document.querySelector('#sign-in');
@@ -16,6 +16,8 @@ const refreshed = document.querySelector('#refreshed');
 const exportButton = document.querySelector('#export-csv');
 const signOutButton = document.querySelector('#sign-out');
 const showOlderButton = document.querySelector('#show-older');
+const duplicateWarning = document.querySelector('#duplicate-warning');
+const duplicateText = document.querySelector('#duplicate-text');
 
 const REFRESH_MS = 3000;
 
@@ -33,8 +35,14 @@ function showError(element, message) {
   element.hidden = !message;
 }
 
-function fillList(containerId, items, render) {
-  document.querySelector(`#${containerId}`).replaceChildren(...items.map(render));
+// Keyed by session or pair: what did not change stays in place, so a button the program
+// manager is on keeps its focus through the refresh.
+function fillList(containerId, items, render, key) {
+  updateChildren(document.querySelector(`#${containerId}`), items.map((item) => {
+    const element = render(item);
+    element.dataset.key = key(item);
+    return element;
+  }));
   document.querySelector(`#no-${containerId}`).hidden = items.length > 0;
 }
 
@@ -81,22 +89,33 @@ function liveCard(s) {
   );
 }
 
+// Per person: copy their link, download their calendar file, and whether the email went.
+function inviteLinks(s, role) {
+  const name = s.participants[role].name;
+  const invite = s.invites?.[role];
+  return h('div', { className: 'invite', dataRole: role },
+    h('button', { type: 'button', className: 'secondary small copy-link', dataLink: s.links[role], 'aria-label': `Copy ${name}'s link` }, role),
+    h('a', { href: `/api/sessions/${encodeURIComponent(s.id)}/invite/${role}.ics`, download: `${s.id}-${role}.ics`, dataTestid: 'invite-ics' },
+      '.ics', h('span', { className: 'visually-hidden' }, ` calendar file for ${name}`)),
+    invite ? h('span', { className: `invite-status ${invite === 'sent' ? 'ok' : 'error'}`, dataTestid: 'invite-status', title: invite },
+      invite === 'sent' ? 'emailed' : invite === 'not sent' ? 'emailing…' : 'email failed') : null);
+}
+
 function upcomingRow(s) {
-  const copy = (role) => h('button', { type: 'button', className: 'secondary small copy-link', dataLink: s.links[role] }, role);
   return h('tr', { dataSessionId: s.id, dataState: s.board_state },
-    h('td', {}, pairName(s)),
-    h('td', {}, formatDateTime(s.scheduled_start), s.board_state === 'upcoming' ? null
+    h('td', { dataLabel: 'Pair' }, pairName(s)),
+    h('td', { dataLabel: 'Starts' }, formatDateTime(s.scheduled_start), s.board_state === 'upcoming' ? null
       : h('span', { className: `badge badge-${s.board_state === 'late' ? 'warning' : 'alert'} state-badge` }, STATE_LABELS[s.board_state])),
-    h('td', {}, String(s.allotted_minutes)),
-    h('td', {}, s.agenda_progress.sent_at ? `sent (${s.agenda_progress.total} items)` : 'not sent yet'),
-    h('td', { className: 'link-buttons' }, copy('mentor'), copy('mentoree')),
+    h('td', { dataLabel: 'Minutes' }, String(s.allotted_minutes)),
+    h('td', { dataLabel: 'Agenda' }, s.agenda_progress.sent_at ? `sent (${s.agenda_progress.total} items)` : 'not sent yet'),
+    h('td', { className: 'link-buttons', dataLabel: 'Links' }, inviteLinks(s, 'mentor'), inviteLinks(s, 'mentoree')),
   );
 }
 
 // Per channel, the newest summary version it delivered; "⟳" while the newest is still owed,
 // "✗" with the reason and a Retry button once the channel gave up.
 function deliveryCell(sessionId, deliveries, version) {
-  return h('td', { className: 'deliveries' }, deliveries.map((d) => {
+  return h('td', { className: 'deliveries', dataLabel: 'Delivered' }, deliveries.map((d) => {
     const current = d.delivered_version >= version && !d.failed;
     const what = d.delivered_version ? `v${d.delivered_version}` : 'nothing yet';
     const title = [
@@ -119,16 +138,16 @@ const concernCount = (n) => (n ? h('span', { className: 'badge badge-alert' }, `
 function pastRow(s) {
   const link = `/api/sessions/${encodeURIComponent(s.session_id)}/summary.html`;
   return h('tr', { dataSessionId: s.session_id },
-    h('td', {}, pairName(s)),
-    h('td', {}, formatDateTime(s.ended_at)),
-    h('td', {}, `${formatDuration(s.duration_seconds)} of ${s.allotted_minutes}:00`),
-    h('td', { className: 'camera-cell' }, perPerson(s.participants, cameraFigure)),
-    h('td', {}, s.agenda.total ? `${s.agenda.covered}/${s.agenda.total}` : '—'),
-    h('td', { className: 'rating-cell' }, perPerson(s.participants, rating)),
-    h('td', { className: 'concerns-cell' }, concernCount(s.concerns)),
-    h('td', { className: 'flags-cell' }, s.flags.length ? s.flags.map(flagBadge) : h('span', { className: 'ok' }, 'all five tips')),
+    h('td', { dataLabel: 'Pair' }, pairName(s)),
+    h('td', { dataLabel: 'Ended' }, formatDateTime(s.ended_at)),
+    h('td', { dataLabel: 'Time used' }, `${formatDuration(s.duration_seconds)} of ${s.allotted_minutes}:00`),
+    h('td', { className: 'camera-cell', dataLabel: 'Camera' }, perPerson(s.participants, cameraFigure)),
+    h('td', { dataLabel: 'Agenda' }, s.agenda.total ? `${s.agenda.covered}/${s.agenda.total}` : '—'),
+    h('td', { className: 'rating-cell', dataLabel: 'Rating' }, perPerson(s.participants, rating)),
+    h('td', { className: 'concerns-cell', dataLabel: 'Concerns' }, concernCount(s.concerns)),
+    h('td', { className: 'flags-cell', dataLabel: 'Flags' }, s.flags.length ? s.flags.map(flagBadge) : h('span', { className: 'ok' }, 'all five tips')),
     deliveryCell(s.session_id, s.deliveries, s.version),
-    h('td', {}, h('a', { href: link, target: '_blank', rel: 'noopener' }, 'Summary')),
+    h('td', {}, h('a', { href: link, target: '_blank', rel: 'noopener' }, 'Summary', h('span', { className: 'visually-hidden' }, ` of ${pairName(s)}, ${formatDateTime(s.ended_at)}`))),
   );
 }
 
@@ -164,18 +183,22 @@ function pairCard(trend) {
   );
 }
 
+let board = { live: [], upcoming: [] };
+
 function renderPast() {
   const shown = new Set(newestPast.past.map((s) => s.session_id));
-  fillList('past', [...newestPast.past, ...older.past.filter((s) => !shown.has(s.session_id))], pastRow);
+  const past = [...newestPast.past, ...older.past.filter((s) => !shown.has(s.session_id))];
+  fillList('past', past, pastRow, (s) => s.session_id);
   showOlderButton.hidden = !(older.past.length ? older.past_before : newestPast.past_before);
 }
 
-function render(board) {
-  fillList('live', board.live, liveCard);
-  fillList('upcoming', board.upcoming, upcomingRow);
+function render(latest) {
+  board = latest;
+  fillList('live', board.live, liveCard, (s) => s.id);
+  fillList('upcoming', board.upcoming, upcomingRow, (s) => s.id);
   newestPast = board;
   renderPast();
-  fillList('pairs', board.pairs, pairCard);
+  fillList('pairs', board.pairs, pairCard, (t) => `${t.mentor}|${t.mentoree}`);
   refreshed.textContent = `Updated ${formatDateTime(Date.now() / 1000)}`;
 }
 
@@ -240,29 +263,67 @@ function scheduleRequest(form) {
   };
 }
 
-scheduleForm.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  showError(scheduleError, '');
-  if (!scheduleForm.reportValidity()) return;
-  const body = scheduleRequest(scheduleForm);
-  // The server takes a start in the past only when asked to (more than its 5 minutes' grace).
-  if (new Date(body.scheduled_start) < Date.now() - 5 * 60_000) {
-    if (!window.confirm('This start is in the past. Schedule the session anyway?')) return;
-    body.confirm_past_start = true;
-  }
+// The same pair at the same minute is almost always a second click, not a second session.
+function duplicateOf(request) {
+  const minute = (iso) => Math.floor(new Date(iso).getTime() / 60_000);
+  const pair = `${request.mentor.name} & ${request.mentoree.name}`;
+  return [...board.live, ...board.upcoming].find((s) => pairName(s) === pair
+    && minute(s.scheduled_start) === minute(request.scheduled_start));
+}
+
+async function schedule(request) {
   const button = scheduleForm.querySelector('button[type=submit]');
   button.disabled = true;
   try {
-    const created = await api('/api/sessions', { method: 'POST', body });
+    const created = await api('/api/sessions', { method: 'POST', body: request });
     scheduled.querySelector('[data-testid=mentor-link]').value = created.links.mentor;
     scheduled.querySelector('[data-testid=mentoree-link]').value = created.links.mentoree;
     scheduled.hidden = false;
+    scheduleForm.reset();
+    scheduleForm.elements.scheduled_start.value = defaultStart();
     await refresh();
   } catch (error) {
     showError(scheduleError, `Could not schedule: ${error.message}`);
   } finally {
     button.disabled = false;
   }
+}
+
+// The request a duplicate warning holds back, as it was asked for (past start confirmed).
+let questioned = null;
+
+scheduleForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError(scheduleError, '');
+  duplicateWarning.hidden = true;
+  if (!scheduleForm.reportValidity()) return;
+  const request = scheduleRequest(scheduleForm);
+  // The server takes a start in the past only when asked to (more than its 5 minutes' grace).
+  if (new Date(request.scheduled_start) < Date.now() - 5 * 60_000) {
+    if (!window.confirm('This start is in the past. Schedule the session anyway?')) return;
+    request.confirm_past_start = true;
+  }
+  const duplicate = duplicateOf(request);
+  if (duplicate) {
+    questioned = request;
+    duplicateText.textContent = `${pairName(duplicate)} already have a session at ${formatDateTime(duplicate.scheduled_start)}. Schedule another one at the same time?`;
+    duplicateWarning.hidden = false;
+    duplicateWarning.querySelector('button').focus();
+    return;
+  }
+  await schedule(request);
+});
+document.querySelector('#schedule-anyway').addEventListener('click', () => {
+  duplicateWarning.hidden = true;
+  schedule(questioned);
+});
+document.querySelector('#duplicate-cancel').addEventListener('click', () => {
+  duplicateWarning.hidden = true;
+  scheduleForm.elements.scheduled_start.focus();
+});
+document.querySelector('#schedule-another').addEventListener('click', () => {
+  scheduled.hidden = true;
+  scheduleForm.elements.mentor_name.focus();
 });
 
 scheduled.addEventListener('click', (event) => {
@@ -322,12 +383,14 @@ showOlderButton.addEventListener('click', async () => {
 });
 
 exportButton.addEventListener('click', async () => {
-  const response = await fetch('/api/sessions.csv');
-  if (!response.ok) {
-    refreshed.textContent = `Export failed: ${response.statusText}`;
+  let csv;
+  try {
+    csv = await api('/api/sessions.csv', { as: 'blob' });
+  } catch (error) {
+    refreshed.textContent = `Export failed: ${error.message}`;
     return;
   }
-  const url = URL.createObjectURL(await response.blob());
+  const url = URL.createObjectURL(csv);
   h('a', { href: url, download: 'mentormeet-sessions.csv' }).click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 });

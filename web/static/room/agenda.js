@@ -12,16 +12,20 @@ const NOTE_DELAY_MS = 600;
 export class AgendaPanel {
   #noteTimers = new Map();
   #items = [];
+  #ownTicks = new Set();
+  #ended = false;
 
-  constructor({ list, progress, addForm, send }) {
+  constructor({ list, progress, addForm, send, announce }) {
     this.list = list;
     this.progress = progress;
     this.addForm = addForm;
     this.send = send;
+    this.announce = announce;
 
     list.addEventListener('change', (event) => {
       const checkbox = event.target.closest('input[type=checkbox]');
       if (!checkbox) return;
+      this.#ownTicks.add(Number(checkbox.dataset.itemId));
       this.send({ type: 'agenda_check', item_id: Number(checkbox.dataset.itemId), done: checkbox.checked });
     });
     list.addEventListener('input', (event) => {
@@ -59,8 +63,12 @@ export class AgendaPanel {
     );
   }
 
-  render(agenda, progress) {
+  // After the end the agenda is a record: read-only, and no item is "now".
+  render(agenda, progress, { ended = false } = {}) {
+    this.#announceTicks(agenda);
     this.#items = agenda;
+    this.#ended = ended;
+    const current = ended ? null : progress.current_item_id;
     const rows = new Map([...this.list.children].map((row) => [Number(row.dataset.itemId), row]));
     const ordered = agenda.map((item) => rows.get(item.id) ?? this.#row(item));
     // Rows are updated where they stand: moving or replacing the row someone is typing
@@ -74,24 +82,38 @@ export class AgendaPanel {
       row.querySelector('.agenda-text').textContent = item.text;
       row.querySelector('input.note').setAttribute('aria-label', `Note on ${item.text}`);
       row.querySelector('input[type=checkbox]').checked = item.done;
+      row.querySelector('input[type=checkbox]').disabled = ended;
       row.classList.toggle('done', item.done);
-      row.classList.toggle('current', item.id === progress.current_item_id);
+      row.classList.toggle('current', item.id === current);
       const note = row.querySelector('input.note');
+      note.readOnly = ended;
       // Never overwrite what someone is typing; their own echo will match anyway.
       if (document.activeElement !== note && !this.#noteTimers.has(item.id)) note.value = item.note;
     }
     this.progress.textContent = agenda.length
       ? `${progress.covered} of ${progress.total} covered`
-      : 'No agenda. Add what you want to talk about.';
+      : (ended ? 'No agenda.' : 'No agenda. Add what you want to talk about.');
+    this.addForm.hidden = ended;
+  }
+
+  // The partner's ticks are read out; this page's own are heard from the checkbox itself.
+  #announceTicks(agenda) {
+    for (const item of agenda) {
+      const before = this.#items.find((old) => old.id === item.id);
+      if (!before || before.done === item.done) continue;
+      if (this.#ownTicks.delete(item.id)) continue;
+      this.announce(`${item.text}: ${item.done ? 'checked off' : 'unchecked'}.`);
+    }
   }
 
   tick(progress, sinceStateSeconds) {
+    const current = this.#ended ? null : progress.current_item_id;
     for (const row of this.list.children) {
       const item = this.#items.find((i) => i.id === Number(row.dataset.itemId));
       if (!item) continue;
       const time = row.querySelector('.agenda-time');
       const budget = item.minutes ? ` / ${item.minutes}:00` : '';
-      if (item.id === progress.current_item_id) {
+      if (item.id === current) {
         time.textContent = `now · ${formatDuration(progress.current_item_seconds + sinceStateSeconds)}${budget}`;
       } else if (item.seconds >= 1) {
         time.textContent = `${formatDuration(item.seconds)}${budget}`;

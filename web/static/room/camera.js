@@ -28,7 +28,6 @@ const peerState = document.querySelector('#camera-state-peer');
 const nudge = document.querySelector('#camera-nudge');
 const nudgeText = document.querySelector('#camera-nudge-text');
 const nudgeDismiss = document.querySelector('#camera-nudge-dismiss');
-const cameraToggle = document.querySelector('#camera-toggle');
 
 // A camera as the server sees it, and since when (performance.now(), from the server's count).
 function observed(participant) {
@@ -44,7 +43,7 @@ function showState(element, camera, unseen) {
   element.textContent = unseen ? UNSEEN_LABEL : LABELS[camera.state] ?? LABELS.unknown;
 }
 
-export function watchCamera({ channel, localStream, role, peerRole }) {
+export function watchCamera({ channel, localStream, role, peerRole, announce }) {
   const sessionId = document.body.dataset.sessionId;
   const track = () => localStream.getVideoTracks()[0] ?? null;
   let uplink = null;
@@ -95,7 +94,14 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
   function render(session) {
     const mine = observed(session.participants[role]);
     own = { ...mine, dismissed: mine.state === own.state && own.dismissed };
+    const before = peer.state;
     peer = observed(session.participants[peerRole]);
+    // Said aloud only when the camera goes off or comes back: face in and out of view
+    // changes too often to be read out.
+    const name = session.participants[peerRole].name;
+    if (before !== 'unknown' && (before === 'off') !== (peer.state === 'off') && peer.state !== 'unknown') {
+      announce(peer.state === 'off' ? `${name} turned their camera off.` : `${name}'s camera is on.`);
+    }
     // Nobody there, nothing to say about their camera.
     peerState.hidden = !session.participants[peerRole].present;
     peerName = session.participants[peerRole].name;
@@ -104,6 +110,10 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
     if (session.status === 'ended') {
       uplink?.close();
       uplink = null;
+      // Nothing is being checked any more: the badges and the nudge go.
+      selfState.hidden = true;
+      peerState.hidden = true;
+      nudge.hidden = true;
     }
   }
 
@@ -132,9 +142,6 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
   channel.addEventListener('state', ({ detail }) => render(detail.session));
   channel.addEventListener('closed', () => uplink?.close());
 
-  // main.js toggles the track in its own click listener, registered before this one, and
-  // listeners run in the order they were added: by now the track is toggled.
-  cameraToggle.addEventListener('click', cameraChanged);
   const video = track();
   for (const type of ['mute', 'unmute', 'ended']) video?.addEventListener(type, cameraChanged);
   nudgeDismiss.addEventListener('click', () => {
@@ -144,5 +151,6 @@ export function watchCamera({ channel, localStream, role, peerRole }) {
   setInterval(renderCameras, 1000);
   window.addEventListener('pagehide', () => uplink?.close());
 
-  return { get uplink() { return uplink; } };
+  // main.js calls changed() once it has switched the camera track on or off.
+  return { get uplink() { return uplink; }, changed: cameraChanged };
 }

@@ -6,6 +6,8 @@
 // is on and shows a face. The server (aiortc) does not trickle ICE, so the offer goes out
 // over HTTP once candidate gathering is complete, and the answer comes back complete.
 
+import { apiRequest } from '../common/api.js';
+
 const GATHERING_TIMEOUT_MS = 5000;
 const RETRY_MS = [2000, 5000, 10000, 30000];
 
@@ -100,19 +102,13 @@ export class CameraUplink extends EventTarget {
   }
 
   async #post(offer) {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: offer.type, sdp: offer.sdp }),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = new Error(body.error ?? `uplink refused (${response.status})`);
+    try {
+      return await apiRequest(this.url, this.token, { method: 'POST', body: { type: offer.type, sdp: offer.sdp } });
+    } catch (error) {
       // 4xx: not in the room, session over, bad offer: trying again cannot help.
-      error.final = response.status >= 400 && response.status < 500;
+      error.final = error.status >= 400 && error.status < 500;
       throw error;
     }
-    return body;
   }
 
   #onState(pc) {

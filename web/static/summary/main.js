@@ -15,6 +15,12 @@ const base = `/api/sessions/${encodeURIComponent(sessionId)}`;
 
 showLocalTimes();
 
+// On a phone the wide tables scroll sideways inside the card; a keyboard must reach them too.
+for (const table of document.querySelectorAll('.summary-table')) {
+  table.tabIndex = 0;
+  table.setAttribute('aria-label', table.previousElementSibling?.textContent ?? 'Summary table');
+}
+
 // A participant's downloads need the same invite token as this page; the program manager's
 // go by the sign-in cookie and stay plain.
 for (const link of document.querySelectorAll('#download-md, #download-json')) {
