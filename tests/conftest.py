@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from server.app import make_app
 from server.config import Config, load_config
+from tests.postgres import Cluster, start_cluster_or_skip
 from tests.utils import (
     ADMIN_TOKEN,
     PUBLIC_URL,
@@ -78,3 +79,18 @@ def schedule(client: TestClient) -> Callable[..., Awaitable[ScheduledSession]]:
 @pytest.fixture
 async def session(schedule: Callable[..., Awaitable[ScheduledSession]]) -> ScheduledSession:
     return await schedule()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole test session (skipped without
+    PostgreSQL, failed in CI)."""
+    cluster = start_cluster_or_skip()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+async def postgres_database(postgres_cluster: Cluster) -> str:
+    """The URL of a new, empty database of its own."""
+    return await postgres_cluster.new_database()
