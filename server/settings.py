@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from server.database import POSTGRES_SCHEMES
+
 __all__ = [
     "SETTINGS",
     "Setting",
     "SettingError",
     "boolean",
+    "database_location",
     "email",
     "number",
     "text",
@@ -117,6 +120,13 @@ def email(raw: str) -> str:
     return raw
 
 
+def database_location(raw: str) -> str:
+    """A SQLite file's path, or a ``postgresql://`` URL."""
+    if "://" in raw and not raw.startswith(POSTGRES_SCHEMES):
+        raise SettingError("a SQLite file's path or a postgresql:// URL")
+    return raw
+
+
 def text(raw: str) -> str:
     """Any text."""
     return raw
@@ -131,6 +141,12 @@ ADMIN_TOKEN = _declare(
 )
 SECRET = _declare(
     "SECRET", "the key that signs invite links (32 characters or more)", "generated", text
+)
+DATABASE_URL = _declare(
+    "DATABASE_URL",
+    "the event store: a SQLite file or postgresql://USER:PASSWORD@HOST/DB (never printed)",
+    "DATA_DIR/mentormeet.db",
+    database_location,
 )
 PUBLIC_URL = _declare("PUBLIC_URL", "the base of invite links", "http://HOST:PORT", url)
 ICE_SERVERS = _declare(
@@ -190,6 +206,7 @@ MAIL_FROM = _declare("MAIL_FROM", "the sender of the emails", "mentormeet@localh
 SETTINGS: tuple[Setting[Any], ...] = (
     ADMIN_TOKEN,
     SECRET,
+    DATABASE_URL,
     PUBLIC_URL,
     ICE_SERVERS,
     UPLINK_ADDRESSES,

@@ -266,3 +266,39 @@ def test_a_standard_webhooks_secret_that_is_not_base64_is_a_config_error(tmp_pat
     }
     with pytest.raises(ConfigError, match="MENTORMEET_WEBHOOK_SECRET"):
         load_config(data_dir=tmp_path, environ=environ)
+
+
+def test_the_database_is_the_data_dirs_sqlite_file_unless_configured(tmp_path):
+    config = load_config(data_dir=tmp_path, environ={})
+
+    assert config.database is None
+    assert config.database_path == tmp_path / "mentormeet.db"
+
+
+def test_the_database_comes_from_the_environment_and_the_flag_wins(tmp_path):
+    environ = {"MENTORMEET_DATABASE_URL": "postgresql://db.example.org/mentormeet"}
+
+    from_environment = load_config(data_dir=tmp_path, environ=environ)
+    from_flag = load_config(data_dir=tmp_path, environ=environ, database="other.db")
+
+    assert from_environment.database == "postgresql://db.example.org/mentormeet"
+    assert from_flag.database == "other.db"
+
+
+def test_the_database_flag_reaches_the_server(tmp_path, monkeypatch):
+    served = []
+    monkeypatch.setattr("server.cli.run", served.append)
+    url = "postgresql://db.example.org/mentormeet"
+
+    status = main(["serve", "--data-dir", str(tmp_path), "--database", url])
+
+    assert status == 0
+    assert [config.database for config in served] == [url]
+
+
+def test_a_database_that_is_neither_a_file_nor_postgresql_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--data-dir", str(tmp_path), "--database", "mysql://db.example.org/m"])
+
+    assert exit_.value.code == 2
+    assert "--database" in capsys.readouterr().err
