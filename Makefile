@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: run test lint audit format bench browsers clean lock
+.PHONY: run test lint audit format bench browsers postgresql clean lock
 
 # Pinned versions with their hashes: every install comes from these (README, "Dependencies").
 LOCK := .ci/requirements.lock
@@ -53,6 +53,13 @@ browsers:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
 	  else echo "missing $$missing: their end-to-end tests will be skipped (sudo apt-get install $$missing)"; fi; fi
 
+# The PostgreSQL store's tests start a throwaway cluster with Debian's PostgreSQL (no
+# service, no system cluster needed); as root we install it when it is missing.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
+	  else echo "missing postgresql: its tests will be skipped (sudo apt-get install postgresql)"; fi; fi
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -66,7 +73,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint audit browsers
+test: lint audit browsers postgresql
 	$(BIN)/python -m pytest
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one
