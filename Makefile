@@ -77,9 +77,11 @@ test: lint audit browsers postgresql
 	$(BIN)/python -m pytest
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one
-# table, a few minutes (README, "Performance"). BENCH_ARGS=--quick for a smoke run.
-bench: $(VENV)/.installed-test
+# table, a few minutes (README, "Performance"). BENCH_ARGS=--quick for a smoke run. Then
+# the event store's append rate, PostgreSQL against SQLite (seconds).
+bench: $(VENV)/.installed-test postgresql
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench.store_append
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
