@@ -91,6 +91,6 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-async def postgres_database(postgres_cluster: Cluster) -> str:
-    """The URL of a new, empty database of its own."""
-    return await postgres_cluster.new_database()
+async def postgres_url(postgres_cluster: Cluster) -> str:
+    """A PostgreSQL URL where a store finds nothing yet (an empty schema of its own)."""
+    return await postgres_cluster.new_schema()

@@ -49,26 +49,27 @@ class Cluster:
     directory: Path
     bin_dir: Path
     as_postgres: bool
-    _databases: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _schemas: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
     def data_dir(self) -> Path:
         return self.directory / "data"
 
-    def url(self, database: str = "postgres") -> str:
-        """A ``postgresql://`` URL of one of its databases, over the Unix socket."""
-        return f"postgresql://{USER}@/{database}?host={self.directory}"
+    def url(self) -> str:
+        """The ``postgresql://`` URL of its database, over the Unix socket."""
+        return f"postgresql://{USER}@/postgres?host={self.directory}"
 
-    async def new_database(self) -> str:
-        """Create an empty database and return its URL."""
-        name = f"test_{next(self._databases)}"
+    async def new_schema(self) -> str:
+        """Create an empty schema and return a URL that puts it first on the search path:
+        as good as a new database to a store, and made in a millisecond, not hundreds."""
+        name = f"test_{next(self._schemas)}"
         connection = await asyncpg.connect(self.url())
         try:
-            # Copying the template's files is quicker than logging them (the default).
-            await connection.execute(f"CREATE DATABASE {name} STRATEGY FILE_COPY")
+            await connection.execute(f"CREATE SCHEMA {name}")
         finally:
             await connection.close()
-        return self.url(name)
+        # asyncpg sends the URL's unknown parameters as settings of the session.
+        return f"{self.url()}&search_path={name}"
 
     def run(self, tool: str, *args: str) -> None:
         """Run one of PostgreSQL's programs on this cluster, as the user that owns it."""

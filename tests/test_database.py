@@ -34,16 +34,16 @@ async def test_a_path_opens_a_sqlite_store_there(tmp_path):
     assert (tmp_path / "nested" / "events.db").is_file()
 
 
-async def test_a_postgresql_url_opens_a_postgresql_store(postgres_database):
-    store = await open_store(postgres_database)
+async def test_a_postgresql_url_opens_a_postgresql_store(postgres_url):
+    store = await open_store(postgres_url)
     await store.close()
 
     assert isinstance(store, PostgresEventStore)
 
 
 @pytest.fixture
-def config(config: Config, postgres_database: str) -> Config:
-    return dataclasses.replace(config, database=postgres_database)
+def config(config: Config, postgres_url: str) -> Config:
+    return dataclasses.replace(config, database=postgres_url)
 
 
 async def test_a_session_is_scheduled_and_read_back_on_postgresql(

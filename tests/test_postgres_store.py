@@ -21,9 +21,9 @@ async def waiting_for_a_lock(connection: asyncpg.Connection) -> int:
     )
 
 
-async def test_an_append_that_loses_the_race_takes_the_next_number(postgres_database):
-    store = await PostgresEventStore(postgres_database).open()
-    rival = await asyncpg.connect(postgres_database)
+async def test_an_append_that_loses_the_race_takes_the_next_number(postgres_url):
+    store = await PostgresEventStore(postgres_url).open()
+    rival = await asyncpg.connect(postgres_url)
     try:
         await store.append("s1", SCHEDULED)
         # Another process is about to commit number 2 when this one appends.
@@ -44,10 +44,10 @@ async def test_an_append_that_loses_the_race_takes_the_next_number(postgres_data
         await store.close()
 
 
-async def test_instances_opening_a_new_database_at_once_create_its_schema_once(
-    postgres_database,
+async def test_instances_opening_an_empty_database_at_once_create_its_table_once(
+    postgres_url,
 ):
-    stores = await asyncio.gather(*(PostgresEventStore(postgres_database).open() for _ in range(4)))
+    stores = await asyncio.gather(*(PostgresEventStore(postgres_url).open() for _ in range(4)))
     try:
         assert await stores[0].append("s1", SCHEDULED) == 1
         assert await stores[3].events("s1") == [SCHEDULED]
@@ -56,14 +56,14 @@ async def test_instances_opening_a_new_database_at_once_create_its_schema_once(
             await store.close()
 
 
-async def test_a_row_holds_the_same_columns_as_in_sqlite(postgres_database, tmp_path: Path):
-    postgres = await PostgresEventStore(postgres_database).open()
+async def test_a_row_holds_the_same_columns_as_in_sqlite(postgres_url, tmp_path: Path):
+    postgres = await PostgresEventStore(postgres_url).open()
     sqlite = await SqliteEventStore(tmp_path / "events.db").open()
     for store in (postgres, sqlite):
         await store.append("s1", SCHEDULED)
         await store.close()
 
-    connection = await asyncpg.connect(postgres_database)
+    connection = await asyncpg.connect(postgres_url)
     try:
         postgres_row = tuple(await connection.fetchrow("SELECT * FROM events"))
     finally:

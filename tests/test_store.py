@@ -41,7 +41,7 @@ def database(request: pytest.FixtureRequest, path: Path) -> str | Path:
     """Where a store is kept, once for each backend: a SQLite file or a PostgreSQL URL."""
     if request.param == "sqlite":
         return path
-    return request.getfixturevalue("postgres_database")
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture

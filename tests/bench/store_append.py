@@ -74,10 +74,10 @@ def scheduled(session_id: str) -> SessionScheduled:
 
 
 async def compare(cluster: Cluster, events: int, sessions: int, tasks: int) -> dict[str, Rate]:
-    """Both backends, SQLite first, each on a new database."""
+    """Both backends, SQLite first, each starting empty."""
     with tempfile.TemporaryDirectory(prefix="mentormeet-bench-") as directory:
         sqlite = await measure(Path(directory) / "events.db", events, sessions, tasks)
-    postgres = await measure(await cluster.new_database(), events, sessions, tasks)
+    postgres = await measure(await cluster.new_schema(), events, sessions, tasks)
     return {"SQLite": sqlite, "PostgreSQL": postgres}
 
 
