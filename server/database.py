@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.postgres_store import PostgresEventStore
+from server.settings import POSTGRES_SCHEMES
 from server.store import EventStore, SqliteEventStore
 
 __all__ = ["is_postgres_url", "open_store"]
-
-# The schemes libpq (and asyncpg) take for a PostgreSQL connection URL.
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def is_postgres_url(database: str | Path) -> bool:

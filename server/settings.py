@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from server.database import POSTGRES_SCHEMES
-
 __all__ = [
+    "POSTGRES_SCHEMES",
     "SETTINGS",
     "Setting",
     "SettingError",
@@ -36,6 +35,8 @@ T = TypeVar("T")
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# The schemes libpq (and asyncpg) take for a PostgreSQL connection URL.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class SettingError(ValueError):
