@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: run test lint audit format bench browsers postgresql clean lock
+.PHONY: run test lint audit format bench browsers clean lock
 
 # Pinned versions with their hashes: every install comes from these (README, "Dependencies").
 LOCK := .ci/requirements.lock
@@ -41,6 +41,15 @@ lock: | $(BIN)/python
 	$(PIP_COMPILE) --extra test --output-file $(TEST_LOCK) pyproject.toml
 	$(PIP_COMPILE) --constraint $(TEST_LOCK) --output-file $(LOCK) pyproject.toml
 
+# The PostgreSQL store's tests (and its bench) start a throwaway cluster with Debian's
+# PostgreSQL (no service, no system cluster needed); as root we install it when missing.
+.PHONY: postgresql
+test bench: postgresql
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
+	  else echo "missing postgresql: its tests will be skipped (sudo apt-get install postgresql)"; fi; fi
+
 run: $(VENV)/.installed
 	$(BIN)/mentormeet serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -52,13 +61,6 @@ browsers:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
 	  else echo "missing $$missing: their end-to-end tests will be skipped (sudo apt-get install $$missing)"; fi; fi
-
-# The PostgreSQL store's tests start a throwaway cluster with Debian's PostgreSQL (no
-# service, no system cluster needed); as root we install it when it is missing.
-postgresql:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
-	  else echo "missing postgresql: its tests will be skipped (sudo apt-get install postgresql)"; fi; fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -73,13 +75,13 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint audit browsers postgresql
+test: lint audit browsers
 	$(BIN)/python -m pytest
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one
 # table, a few minutes (README, "Performance"). BENCH_ARGS=--quick for a smoke run. Then
 # the event store's append rate, PostgreSQL against SQLite (seconds).
-bench: $(VENV)/.installed-test postgresql
+bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench.store_append
 

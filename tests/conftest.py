@@ -50,6 +50,21 @@ def admin_headers() -> dict[str, str]:
     return bearer(ADMIN_TOKEN)
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole test session (skipped without
+    PostgreSQL, failed in CI)."""
+    cluster = start_cluster_or_skip()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres_cluster: Cluster) -> str:
+    """A PostgreSQL URL where a store finds nothing yet (an empty schema of its own)."""
+    return await postgres_cluster.new_schema()
+
+
 @pytest.fixture
 def app(config: Config) -> web.Application:
     return make_app(config)
@@ -79,18 +94,3 @@ def schedule(client: TestClient) -> Callable[..., Awaitable[ScheduledSession]]:
 @pytest.fixture
 async def session(schedule: Callable[..., Awaitable[ScheduledSession]]) -> ScheduledSession:
     return await schedule()
-
-
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[Cluster]:
-    """One throwaway PostgreSQL cluster for the whole test session (skipped without
-    PostgreSQL, failed in CI)."""
-    cluster = start_cluster_or_skip()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture
-async def postgres_url(postgres_cluster: Cluster) -> str:
-    """A PostgreSQL URL where a store finds nothing yet (an empty schema of its own)."""
-    return await postgres_cluster.new_schema()
