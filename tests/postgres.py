@@ -93,8 +93,9 @@ def start_cluster(*, durable: bool = False) -> Cluster:
     initdb = initdb_executable()
     if initdb is None:
         raise FileNotFoundError("PostgreSQL is not installed (apt-get install postgresql)")
-    # Short, in /tmp: a Unix socket's path may not exceed ~100 bytes.
-    directory = Path(tempfile.mkdtemp(prefix="mentormeet-pg-"))
+    # In /tmp whatever TMPDIR says: the postgres user must reach it, and a Unix socket's
+    # path may not exceed ~100 bytes.
+    directory = Path(tempfile.mkdtemp(prefix="mentormeet-pg-", dir="/tmp"))
     as_postgres = os.geteuid() == 0
     if as_postgres:
         shutil.chown(directory, "postgres", "postgres")

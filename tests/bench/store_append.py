@@ -4,8 +4,8 @@
 into each backend as the server opens it (:func:`server.database.open_store`): a SQLite
 file (WAL, ``synchronous=FULL``, one writer thread) and a throwaway PostgreSQL cluster on
 its Unix socket with PostgreSQL's durable defaults (``fsync`` and ``synchronous_commit``
-on, a pool of 10 connections). Both live in the same temporary directory, on the same
-disk, and each append is durable before it returns on both.
+on, a pool of 10 connections). Both live in the cluster's temporary directory, on the
+same disk, and each append is durable before it returns on both.
 
     python -m tests.bench.store_append [--events 3000] [--sessions 30] [--tasks 16]
 """
@@ -75,7 +75,8 @@ def scheduled(session_id: str) -> SessionScheduled:
 
 async def compare(cluster: Cluster, events: int, sessions: int, tasks: int) -> dict[str, Rate]:
     """Both backends, SQLite first, each starting empty."""
-    with tempfile.TemporaryDirectory(prefix="mentormeet-bench-") as directory:
+    # Beside the cluster's files: the same disk for both.
+    with tempfile.TemporaryDirectory(prefix="sqlite-", dir=cluster.directory) as directory:
         sqlite = await measure(Path(directory) / "events.db", events, sessions, tasks)
     postgres = await measure(await cluster.new_schema(), events, sessions, tasks)
     return {"SQLite": sqlite, "PostgreSQL": postgres}
