@@ -177,7 +177,7 @@ async def test_concurrent_appends_from_several_stores_number_every_event_once(da
         appends = [
             (store, joined(float(1000 * number + i)))
             for number, store in enumerate(stores)
-            for i in range(30)
+            for i in range(20)
         ]
         seqs = await asyncio.gather(*(store.append("s1", event) for store, event in appends))
         recorded = await stores[0].events("s1")
