@@ -76,7 +76,9 @@ class Cluster:
         command = [str(self.bin_dir / tool), *args]
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, cwd=self.directory)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=self.directory)
+        if done.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr.strip()}")
 
     def stop(self) -> None:
         """Stop the server at once and remove every file of the cluster."""
