@@ -41,6 +41,15 @@ lock: | $(BIN)/python
 	$(PIP_COMPILE) --extra test --output-file $(TEST_LOCK) pyproject.toml
 	$(PIP_COMPILE) --constraint $(TEST_LOCK) --output-file $(LOCK) pyproject.toml
 
+# The PostgreSQL store's tests (and its bench) start a throwaway cluster with Debian's
+# PostgreSQL (no service, no system cluster needed); as root we install it when missing.
+.PHONY: postgresql
+test bench: postgresql
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
+	  else echo "missing postgresql: its tests will be skipped (sudo apt-get install postgresql)"; fi; fi
+
 run: $(VENV)/.installed
 	$(BIN)/mentormeet serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -80,9 +89,11 @@ test: lint audit browsers axe
 	$(BIN)/python -m pytest
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one
-# table, a few minutes (README, "Performance"). BENCH_ARGS=--quick for a smoke run.
+# table, a few minutes (README, "Performance"). BENCH_ARGS=--quick for a smoke run. Then
+# the event store's append rate, PostgreSQL against SQLite (seconds).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench.store_append
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache $(AXE)/node_modules

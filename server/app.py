@@ -14,6 +14,7 @@ from aiohttp import web, web_response
 from server import api, dashboard, deliveries, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
 from server.config import Config
+from server.database import open_store
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
 from server.guards import invite_guard
@@ -38,7 +39,6 @@ from server.retention import retention_sweeper
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
-from server.store import SqliteEventStore
 from server.throttle import admin_guesses, participant_writes
 from server.timekeeper import Timekeeper
 
@@ -100,7 +100,7 @@ def make_app(config: Config) -> web.Application:
     )
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        store = await SqliteEventStore(config.database_path).open()
+        store = await open_store(config.database or config.database_path)
         book = SessionBook(store)
         app[STORE], app[BOOK] = store, book
         cameras = CameraWatch(book, config.camera)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from server.app import run
 from server.config import Config, ConfigError, load_config
-from server.settings import SETTINGS
+from server.settings import SETTINGS, database_location
 
 __all__ = ["main", "sign_in_hint"]
 
@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument(
         "--data-dir", type=Path, default=Path("data"), help="where the database and secrets live"
     )
+    serve.add_argument(
+        "--database",
+        type=database_location,
+        help="the event store: a SQLite file or a postgresql:// URL "
+        "(default: MENTORMEET_DATABASE_URL, else DATA_DIR/mentormeet.db)",
+    )
     serve.add_argument("--cert", type=Path, help="TLS certificate chain (PEM): serve HTTPS")
     serve.add_argument("--key", type=Path, help="TLS private key (PEM) for --cert")
     return parser.parse_args(argv)
@@ -90,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data_dir,
             tls_cert=args.cert,
             tls_key=args.key,
+            database=args.database,
         )
     except ConfigError as error:
         print(f"mentormeet: {error}", file=sys.stderr)

@@ -56,6 +56,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("data")
+    # The event store: a SQLite file or a postgresql:// URL; None: the data dir's SQLite file.
+    database: str | None = None
     admin_token: str
     secret: bytes
     public_url: str | None = None
@@ -274,6 +276,7 @@ def load_config(
     data_dir: Path = Path("data"),
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
+    database: str | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Config:
     """Build the config, generating and storing the admin token and signing secret if unset.
@@ -281,7 +284,7 @@ def load_config(
     Every setting is checked here: one that cannot be used is a :class:`ConfigError`
     naming it, before the server starts."""
     try:
-        return _load_config(host, port, data_dir, tls_cert, tls_key, environ)
+        return _load_config(host, port, data_dir, tls_cert, tls_key, database, environ)
     except SettingError as error:
         raise ConfigError(str(error)) from None
 
@@ -292,6 +295,7 @@ def _load_config(
     data_dir: Path,
     tls_cert: Path | None,
     tls_key: Path | None,
+    database: str | None,
     environ: Mapping[str, str],
 ) -> Config:
     if (tls_cert is None) != (tls_key is None):
@@ -315,6 +319,7 @@ def _load_config(
         host=host,
         port=port,
         data_dir=data_dir,
+        database=database or settings.DATABASE_URL.read(environ),
         tls_cert=tls_cert,
         tls_key=tls_key,
         admin_token=admin_token,

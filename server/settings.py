@@ -17,10 +17,12 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 __all__ = [
+    "POSTGRES_SCHEMES",
     "SETTINGS",
     "Setting",
     "SettingError",
     "boolean",
+    "database_location",
     "email",
     "number",
     "text",
@@ -33,6 +35,8 @@ T = TypeVar("T")
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# The schemes libpq (and asyncpg) take for a PostgreSQL connection URL.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class SettingError(ValueError):
@@ -117,6 +121,13 @@ def email(raw: str) -> str:
     return raw
 
 
+def database_location(raw: str) -> str:
+    """A SQLite file's path, or a ``postgresql://`` URL."""
+    if "://" in raw and not raw.startswith(POSTGRES_SCHEMES):
+        raise SettingError("a SQLite file's path or a postgresql:// URL")
+    return raw
+
+
 def text(raw: str) -> str:
     """Any text."""
     return raw
@@ -131,6 +142,12 @@ ADMIN_TOKEN = _declare(
 )
 SECRET = _declare(
     "SECRET", "the key that signs invite links (32 characters or more)", "generated", text
+)
+DATABASE_URL = _declare(
+    "DATABASE_URL",
+    "the event store: a SQLite file or postgresql://USER:PASSWORD@HOST/DB (never printed)",
+    "DATA_DIR/mentormeet.db",
+    database_location,
 )
 PUBLIC_URL = _declare("PUBLIC_URL", "the base of invite links", "http://HOST:PORT", url)
 ICE_SERVERS = _declare(
@@ -190,6 +207,7 @@ MAIL_FROM = _declare("MAIL_FROM", "the sender of the emails", "mentormeet@localh
 SETTINGS: tuple[Setting[Any], ...] = (
     ADMIN_TOKEN,
     SECRET,
+    DATABASE_URL,
     PUBLIC_URL,
     ICE_SERVERS,
     UPLINK_ADDRESSES,

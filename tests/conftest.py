@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from server.app import make_app
 from server.config import Config, load_config
+from tests.postgres import Cluster, start_cluster_or_skip
 from tests.utils import (
     ADMIN_TOKEN,
     PUBLIC_URL,
@@ -49,6 +50,21 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return bearer(ADMIN_TOKEN)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole test session (skipped without
+    PostgreSQL, failed in CI)."""
+    cluster = start_cluster_or_skip()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres_cluster: Cluster) -> str:
+    """A PostgreSQL URL where a store finds nothing yet (an empty schema of its own)."""
+    return await postgres_cluster.new_schema()
 
 
 @pytest.fixture

@@ -66,3 +66,22 @@ def test_version_says_which_mentormeet_this_is(capsys):
 
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"mentormeet {metadata.version('mentormeet')}"
+
+
+def test_the_database_flag_reaches_the_server(tmp_path, monkeypatch):
+    served = []
+    monkeypatch.setattr("server.cli.run", served.append)
+    url = "postgresql://db.example.org/mentormeet"
+
+    status = main(["serve", "--data-dir", str(tmp_path), "--database", url])
+
+    assert status == 0
+    assert [config.database for config in served] == [url]
+
+
+def test_a_database_that_is_neither_a_file_nor_postgresql_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--data-dir", str(tmp_path), "--database", "mysql://db.example.org/m"])
+
+    assert exit_.value.code == 2
+    assert "--database" in capsys.readouterr().err

@@ -266,3 +266,20 @@ def test_a_standard_webhooks_secret_that_is_not_base64_is_a_config_error(tmp_pat
     }
     with pytest.raises(ConfigError, match="MENTORMEET_WEBHOOK_SECRET"):
         load_config(data_dir=tmp_path, environ=environ)
+
+
+def test_the_database_is_the_data_dirs_sqlite_file_unless_configured(tmp_path):
+    config = load_config(data_dir=tmp_path, environ={})
+
+    assert config.database is None
+    assert config.database_path == tmp_path / "mentormeet.db"
+
+
+def test_the_database_comes_from_the_environment_and_the_flag_wins(tmp_path):
+    environ = {"MENTORMEET_DATABASE_URL": "postgresql://db.example.org/mentormeet"}
+
+    from_environment = load_config(data_dir=tmp_path, environ=environ)
+    from_flag = load_config(data_dir=tmp_path, environ=environ, database="other.db")
+
+    assert from_environment.database == "postgresql://db.example.org/mentormeet"
+    assert from_flag.database == "other.db"

@@ -59,6 +59,7 @@ def test_a_whole_number_has_no_fraction_and_stays_in_range():
         ("MENTORMEET_WEBHOOK_URL", "javascript:alert(1)"),
         ("MENTORMEET_MPM_EMAIL", "the program manager"),
         ("MENTORMEET_RETENTION_DAYS", "inf"),
+        ("MENTORMEET_DATABASE_URL", "mysql://db.example.org/mentormeet"),
     ],
 )
 def test_a_setting_that_cannot_be_used_stops_the_server_naming_it(tmp_path, name, value):

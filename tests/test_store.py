@@ -1,3 +1,4 @@
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,8 @@ from analytics.events import (
     SessionEnded,
     SessionScheduled,
 )
-from server.store import SqliteEventStore, decode_event, encode_event
+from server.database import open_store
+from server.store import EventStore, SqliteEventStore, decode_event, encode_event
 
 SCHEDULED = SessionScheduled(
     at=1_900_000_000.5,
@@ -34,9 +36,17 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "events.db"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, path: Path) -> str | Path:
+    """Where a store is kept, once for each backend: a SQLite file or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return path
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-async def store(path: Path) -> AsyncIterator[SqliteEventStore]:
-    store = await SqliteEventStore(path).open()
+async def store(database: str | Path) -> AsyncIterator[EventStore]:
+    store = await open_store(database)
     yield store
     await store.close()
 
@@ -96,13 +106,13 @@ async def test_events_of_other_sessions_do_not_mix_in(store):
     assert await store.events("s1") == [SCHEDULED, JOINED]
 
 
-async def test_reopening_the_file_keeps_the_events(path):
-    first = await SqliteEventStore(path).open()
+async def test_reopening_the_database_keeps_the_events(database):
+    first = await open_store(database)
     await first.append("s1", SCHEDULED)
     await first.append("s1", JOINED)
     await first.close()
 
-    second = await SqliteEventStore(path).open()
+    second = await open_store(database)
     try:
         assert await second.events("s1") == [SCHEDULED, JOINED]
         assert await second.append("s1", LEFT) == 3
@@ -110,8 +120,10 @@ async def test_reopening_the_file_keeps_the_events(path):
         await second.close()
 
 
-async def test_the_database_runs_in_wal_mode(store, path):
+async def test_sqlite_runs_in_wal_mode(path):
+    store = await SqliteEventStore(path).open()
     await store.append("s1", SCHEDULED)
+    await store.close()
 
     with sqlite3.connect(path) as db:
         (mode,) = db.execute("PRAGMA journal_mode").fetchone()
@@ -133,9 +145,46 @@ async def test_session_ids_is_empty_for_a_new_store(store):
     assert await store.session_ids() == []
 
 
-async def test_a_closed_store_refuses_to_append(path):
-    store = await SqliteEventStore(path).open()
+async def test_a_closed_store_refuses_to_append(database):
+    store = await open_store(database)
     await store.close()
 
     with pytest.raises(RuntimeError):
         await store.append("s1", SCHEDULED)
+
+
+async def test_delete_removes_a_sessions_events_and_keeps_the_others(store):
+    await store.append("s1", SCHEDULED)
+    await store.append("s1", JOINED)
+    await store.append("s2", scheduled("s2", 2.0))
+
+    await store.delete("s1")
+
+    assert await store.events("s1") == []
+    assert await store.session_ids() == ["s2"]
+    assert await store.append("s1", scheduled("s1", 3.0)) == 1
+
+
+def joined(at: float) -> ParticipantJoined:
+    return ParticipantJoined(at=at, actor="mentor", role="mentor")
+
+
+async def test_concurrent_appends_from_several_stores_number_every_event_once(database):
+    """Several stores on one database stand for several processes: each has its own
+    connections (and, on PostgreSQL, a pool of them), all appending to one session."""
+    stores = [await open_store(database) for _ in range(3)]
+    try:
+        appends = [
+            (store, joined(float(1000 * number + i)))
+            for number, store in enumerate(stores)
+            for i in range(20)
+        ]
+        seqs = await asyncio.gather(*(store.append("s1", event) for store, event in appends))
+        recorded = await stores[0].events("s1")
+    finally:
+        for store in stores:
+            await store.close()
+
+    assert sorted(seqs) == list(range(1, len(appends) + 1))
+    event_at = dict(zip(seqs, (event for _, event in appends), strict=True))
+    assert recorded == [event_at[seq] for seq in range(1, len(appends) + 1)]

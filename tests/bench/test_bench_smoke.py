@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench import store_append
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,3 +46,10 @@ def test_the_quick_benchmark_prints_its_table_and_the_servers_stay_healthy(tmp_p
         assert figures["healthy"] == []
         assert figures["cpu_per_backlit_participant"], figures["name"]
     assert tuned["face_leaves"] and tuned["camera_off_reported"] and tuned["soak"]
+
+
+async def test_the_store_append_bench_measures_both_backends(postgres_cluster):
+    rates = await store_append.compare(postgres_cluster, events=40, sessions=3, tasks=4)
+
+    assert list(rates) == ["SQLite", "PostgreSQL"]
+    assert all(rate.events_per_second > 0 for rate in rates.values())

@@ -1,0 +1,126 @@
+"""The event store in PostgreSQL, for a database that outlives one machine.
+
+The driver is asyncpg: it speaks PostgreSQL's protocol on the event loop itself (no
+thread, no libpq to install), brings its own connection pool, and can hold a connection
+for ``LISTEN``, which is what several instances will share their events through. psycopg
+3 would need psycopg-pool and libpq (or its binary wheel) beside it for the same.
+
+Every event gets the next number of its session's sequence, and ``(session_id, seq)`` is
+the primary key. An append reads the session's last number and inserts the next in one
+statement, holding no lock: when two processes append to one session at once, both pick
+the same number, PostgreSQL's unique index lets the first commit and refuses the second,
+and the second tries again with the number after the winner's (optimistic concurrency).
+Every lost race means another append succeeded, so appends always make progress; the
+sequence has no gaps and no duplicates, whichever process wrote what.
+
+An append returns once PostgreSQL has committed it; with the server's default
+``synchronous_commit = on`` that means flushed to its write-ahead log, as SQLite's is.
+Events are encoded as in SQLite (:func:`server.store.encode_event`), so the two hold the
+same columns and the same JSON.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from analytics.events import Event
+from server.store import decode_event, encode_event
+
+__all__ = ["APPEND_ATTEMPTS", "PostgresEventStore"]
+
+# A lost race means another process appended to the same session; this many in a row
+# means something is wrong (a runaway writer), not contention.
+APPEND_ATTEMPTS = 100
+
+# Any fixed number: instances opening the same database at once create the schema in
+# turn, because concurrent CREATE ... IF NOT EXISTS may still collide in the catalog.
+_SCHEMA_LOCK = 0x6D656E746F72
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    payload TEXT NOT NULL,
+    CONSTRAINT events_session_seq PRIMARY KEY (session_id, seq)
+);
+CREATE INDEX IF NOT EXISTS events_by_type ON events (type, at);
+"""
+
+_APPEND = """
+INSERT INTO events VALUES (
+    $1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = $1), $2, $3, $4, $5
+)
+RETURNING seq
+"""
+
+
+class PostgresEventStore:
+    """An :class:`~server.store.EventStore` in a PostgreSQL database, through a pool of
+    connections that several tasks (and processes) may append through at once."""
+
+    def __init__(self, url: str, *, max_connections: int = 10) -> None:
+        self._url = url
+        self._max_connections = max_connections
+        self._connections: asyncpg.Pool | None = None
+
+    async def open(self) -> PostgresEventStore:
+        """Connect, and create the schema if the database has none yet."""
+        pool = await asyncpg.create_pool(self._url, min_size=1, max_size=self._max_connections)
+        try:
+            async with pool.acquire() as connection, connection.transaction():
+                await connection.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
+                await connection.execute(_SCHEMA)
+        except BaseException:
+            await pool.close()
+            raise
+        self._connections = pool
+        return self
+
+    @property
+    def _pool(self) -> asyncpg.Pool:
+        if self._connections is None:
+            raise RuntimeError("the event store is not open")
+        return self._connections
+
+    async def append(self, session_id: str, event: Event) -> int:
+        """Append ``event`` to the session's log; return its sequence number (from 1)."""
+        columns = encode_event(event)
+        for _ in range(APPEND_ATTEMPTS):
+            try:
+                seq: int = await self._pool.fetchval(_APPEND, session_id, *columns)
+                return seq
+            except asyncpg.UniqueViolationError as error:
+                if error.constraint_name != "events_session_seq":
+                    raise
+        raise RuntimeError(
+            f"session {session_id}: {APPEND_ATTEMPTS} appends in a row lost the race for the "
+            "next sequence number"
+        )
+
+    async def events(self, session_id: str) -> list[Event]:
+        """All events of a session in order; empty if there is no such session."""
+        rows = await self._pool.fetch(
+            "SELECT type, actor, at, payload FROM events WHERE session_id = $1 ORDER BY seq",
+            session_id,
+        )
+        return [decode_event(*row) for row in rows]
+
+    async def session_ids(self) -> list[str]:
+        """Ids of every scheduled session, most recently scheduled first."""
+        rows = await self._pool.fetch(
+            "SELECT session_id FROM events WHERE type = 'session_scheduled' ORDER BY at DESC"
+        )
+        return [row["session_id"] for row in rows]
+
+    async def delete(self, session_id: str) -> None:
+        """Delete every event of a session."""
+        await self._pool.execute("DELETE FROM events WHERE session_id = $1", session_id)
+
+    async def close(self) -> None:
+        """Close every connection of the pool."""
+        if self._connections is not None:
+            await self._connections.close()
+            self._connections = None
