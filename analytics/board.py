@@ -6,6 +6,7 @@
   ``nobody_came`` (see :mod:`analytics.clock`); from then on it is ``ended``.
 - ``live``: someone is in the room, or the meeting is under way (started, not ended).
 - ``ended``: it has a summary.
+- ``cancelled``: the MPM called it off; it is in no list (the CSV keeps it).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from analytics.session import SessionState
 
 __all__ = ["BoardState", "board_state"]
 
-BoardState = Literal["upcoming", "late", "no-show", "live", "ended"]
+BoardState = Literal["upcoming", "late", "no-show", "live", "ended", "cancelled"]
 
 
 def board_state(state: SessionState, now: float) -> BoardState:
     """The dashboard's word for ``state`` at ``now``."""
+    if state.status == "cancelled":
+        return "cancelled"
     if state.status == "ended":
         return "ended"
     if state.started_at is not None or any(p.present for p in state.presence.values()):

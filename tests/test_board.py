@@ -4,6 +4,7 @@ import pytest
 
 from analytics.board import board_state
 from analytics.clock import ClockPolicy, due_events
+from analytics.events import SessionCancelled
 from analytics.session import fold
 from tests.events import MINUTE, SCHEDULED, T0, ended, joined, left, meeting
 
@@ -52,3 +53,11 @@ def test_a_started_meeting_stays_live_while_both_are_away_until_it_ends():
 
     assert board_state(fold(under_way), T0 + 5 * MINUTE) == "live"
     assert board_state(fold([*under_way, ended(T0 + 11 * MINUTE)]), T0 + 12 * MINUTE) == "ended"
+
+
+@pytest.mark.parametrize("joined_first", [False, True], ids=["upcoming", "live"])
+def test_a_cancelled_session_is_cancelled_upcoming_or_live(joined_first):
+    before = [SCHEDULED, joined("mentor", T0 + MINUTE)] if joined_first else [SCHEDULED]
+    cancel = SessionCancelled(at=T0 + 2 * MINUTE, actor="mpm")
+
+    assert board_state(fold([*before, cancel]), T0 + 3 * MINUTE) == "cancelled"

@@ -4,16 +4,18 @@ gave up shown as failed with its reason, retried with a click."""
 from __future__ import annotations
 
 import asyncio
+import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, expect
 
 from analytics.events import SummaryDeliveryFailed
 from server.dashboard import PAST_PAGE
 from server.store import SqliteEventStore
-from tests.e2e.conftest import sign_in, start_server
+from tests.e2e.conftest import RunningServer, schedule, sign_in, start_server
 from tests.events import DAY, SCHEDULED, T0, meeting
 
 SESSIONS = PAST_PAGE + 2
@@ -62,7 +64,48 @@ def test_older_sessions_show_on_demand_and_a_failed_delivery_is_retried(
         expect(oldest.locator('.delivery[data-channel="outbox"]')).to_contain_text("✓ outbox v1")
         expect(oldest.get_by_test_id("retry-delivery")).to_have_count(0)
         assert (data_dir / "outbox" / "past-00.md").exists()
+
+        # Deleting asks first; kept, nothing changes; confirmed, the record and files go.
+        oldest.get_by_role("button", name="Delete the session of").click()
+        dialog = page.get_by_test_id("confirm-dialog")
+        expect(dialog).to_contain_text("Delete this session for good?")
+        dialog.get_by_role("button", name="Keep it").click()
+        expect(oldest).to_have_count(1)
+        oldest.get_by_role("button", name="Delete the session of").click()
+        dialog.get_by_test_id("confirm-action").click()
+        expect(oldest).to_have_count(0)
+        assert not (data_dir / "outbox" / "past-00.md").exists()
         page.close()
     finally:
         server.process.terminate()
         server.process.wait(timeout=10)
+
+
+def test_an_upcoming_session_is_cancelled_its_link_dies_and_another_is_deleted(
+    browser: Browser, server: RunningServer
+) -> None:
+    cancelled, deleted = schedule(server), schedule(server)
+    page = browser.new_page()
+    sign_in(page, server)
+    rows = page.locator("#upcoming tr")
+    expect(rows).to_have_count(2)
+
+    row = page.locator(f'#upcoming tr[data-session-id="{cancelled["id"]}"]')
+    row.get_by_role("button", name="Cancel the session of").click()
+    dialog = page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_contain_text("Their invite links stop working at once")
+    dialog.get_by_test_id("confirm-action").click()
+    expect(row).to_have_count(0)
+    assert server.api("GET", f"/api/sessions/{cancelled['id']}")["status"] == "cancelled"
+    lobby = browser.new_page()
+    assert lobby.goto(cancelled["links"]["mentoree"]).status == 410
+    lobby.close()
+
+    row = page.locator(f'#upcoming tr[data-session-id="{deleted["id"]}"]')
+    row.get_by_role("button", name="Delete the session of").click()
+    dialog.get_by_test_id("confirm-action").click()
+    expect(rows).to_have_count(0)
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        server.api("GET", f"/api/sessions/{deleted['id']}")
+    assert missing.value.code == 404
+    page.close()

@@ -18,6 +18,7 @@ const signOutButton = document.querySelector('#sign-out');
 const showOlderButton = document.querySelector('#show-older');
 const duplicateWarning = document.querySelector('#duplicate-warning');
 const duplicateText = document.querySelector('#duplicate-text');
+const confirmDialog = document.querySelector('#confirm-dialog');
 
 const REFRESH_MS = 3000;
 
@@ -86,7 +87,37 @@ function liveCard(s) {
     h('ul', { className: 'people' }, people),
     h('p', { className: 'muted' }, `${left} · ${agenda}${s.paused ? ' · paused' : ''}`),
     concerns,
+    h('p', { className: 'session-actions' }, sessionActions(s, 'cancel')),
   );
+}
+
+// Cancel (its links die at once) and delete (its events and files are gone): each asks first.
+const ACTIONS = {
+  cancel: {
+    label: 'Cancel',
+    title: 'Cancel this session?',
+    text: 'Their invite links stop working at once, and anyone in the room is sent out. The session stays on record as cancelled.',
+    confirm: 'Cancel session',
+    request: (id) => api(`/api/sessions/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  },
+  delete: {
+    label: 'Delete',
+    title: 'Delete this session for good?',
+    text: 'Its events, summary and outbox files are deleted. This cannot be undone.',
+    confirm: 'Delete session',
+    request: (id) => api(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  },
+};
+
+function sessionActions(s, ...actions) {
+  return actions.map((action) => h('button', {
+    type: 'button',
+    className: 'secondary small session-action',
+    dataAction: action,
+    dataSessionId: s.id ?? s.session_id,
+    dataPair: pairName(s),
+    'aria-label': `${ACTIONS[action].label} the session of ${pairName(s)}`,
+  }, ACTIONS[action].label));
 }
 
 // Per person: copy their link, download their calendar file, and whether the email went.
@@ -109,6 +140,7 @@ function upcomingRow(s) {
     h('td', { dataLabel: 'Minutes' }, String(s.allotted_minutes)),
     h('td', { dataLabel: 'Agenda' }, s.agenda_progress.sent_at ? `sent (${s.agenda_progress.total} items)` : 'not sent yet'),
     h('td', { className: 'link-buttons', dataLabel: 'Links' }, inviteLinks(s, 'mentor'), inviteLinks(s, 'mentoree')),
+    h('td', { className: 'session-actions' }, sessionActions(s, 'cancel', 'delete')),
   );
 }
 
@@ -148,6 +180,7 @@ function pastRow(s) {
     h('td', { className: 'flags-cell', dataLabel: 'Flags' }, s.flags.length ? s.flags.map(flagBadge) : h('span', { className: 'ok' }, 'all five tips')),
     deliveryCell(s.session_id, s.deliveries, s.version),
     h('td', {}, h('a', { href: link, target: '_blank', rel: 'noopener' }, 'Summary', h('span', { className: 'visually-hidden' }, ` of ${pairName(s)}, ${formatDateTime(s.ended_at)}`))),
+    h('td', { className: 'session-actions' }, sessionActions(s, 'delete')),
   );
 }
 
@@ -334,6 +367,30 @@ scheduled.addEventListener('click', (event) => {
 document.querySelector('#upcoming').addEventListener('click', (event) => {
   const button = event.target.closest('button.copy-link');
   if (button) copyText(button.dataset.link, button, button.textContent);
+});
+
+// One dialog asks before a session is cancelled or deleted; the answer comes with its close.
+dashboard.addEventListener('click', (event) => {
+  const button = event.target.closest('button.session-action');
+  if (!button) return;
+  const action = ACTIONS[button.dataset.action];
+  confirmDialog.querySelector('#confirm-title').textContent = action.title;
+  confirmDialog.querySelector('#confirm-text').textContent = `${button.dataset.pair}: ${action.text}`;
+  confirmDialog.querySelector('#confirm-action').textContent = action.confirm;
+  confirmDialog.returnValue = '';
+  confirmDialog.dataset.action = button.dataset.action;
+  confirmDialog.dataset.sessionId = button.dataset.sessionId;
+  confirmDialog.showModal();
+});
+confirmDialog.addEventListener('close', async () => {
+  if (confirmDialog.returnValue !== 'confirm') return;
+  const { action, sessionId } = confirmDialog.dataset;
+  try {
+    await ACTIONS[action].request(sessionId);
+    await refresh();
+  } catch (error) {
+    refreshed.textContent = `Could not ${action} the session: ${error.message}`;
+  }
 });
 
 document.querySelector('#past').addEventListener('click', async (event) => {
