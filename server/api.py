@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 
 from aiohttp import web
 
@@ -15,7 +14,7 @@ from server.auth import require_admin, require_session_access
 from server.config import Config
 from server.endpoints import act, decode_body, refusal, session_or_404
 from server.errors import json_error
-from server.keys import BOOK, CONFIG
+from server.keys import BOOK, CLOCK, CONFIG
 from server.schemas import AgendaRequest, ScheduleRequest
 from server.tokens import InviteClaims, issue_token
 from server.views import live_state
@@ -55,7 +54,7 @@ async def schedule_session(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     require_admin(config, request)
     body = await decode_body(request, ScheduleRequest)
-    now = time.time()
+    now = request.app[CLOCK].now()
     try:
         start = body.scheduled_start.timestamp()
         rules.check_start(start, now, confirm_past_start=body.confirm_past_start)
@@ -73,14 +72,16 @@ async def schedule_session(request: web.Request) -> web.Response:
     )
     state = await request.app[BOOK].schedule(event)
     links = session_links(config, state)
-    return web.json_response({**live_state(state, time.time()), "links": links}, status=201)
+    return web.json_response(
+        {**live_state(state, request.app[CLOCK].now()), "links": links}, status=201
+    )
 
 
 @routes.get("/api/sessions")
 async def list_sessions(request: web.Request) -> web.Response:
     require_admin(request.app[CONFIG], request)
     states = await request.app[BOOK].all()
-    now = time.time()
+    now = request.app[CLOCK].now()
     return web.json_response({"sessions": [live_state(state, now) for state in states]})
 
 
@@ -89,7 +90,7 @@ async def get_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     require_session_access(request.app[CONFIG], request, session_id)
     state = await session_or_404(request, session_id)
-    return web.json_response(live_state(state, time.time()))
+    return web.json_response(live_state(state, request.app[CLOCK].now()))
 
 
 @routes.put("/api/sessions/{session_id}/agenda")
@@ -104,7 +105,7 @@ async def set_agenda(request: web.Request) -> web.Response:
     state = await act(
         request, session_id, lambda state, at: rules.set_agenda(state, actor, draft, at)
     )
-    return web.json_response(live_state(state, time.time()))
+    return web.json_response(live_state(state, request.app[CLOCK].now()))
 
 
 @routes.post("/api/sessions/{session_id}/cancel")
@@ -113,7 +114,7 @@ async def cancel_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     require_admin(request.app[CONFIG], request)
     state = await act(request, session_id, lambda state, at: rules.cancel_session(state, "mpm", at))
-    return web.json_response(live_state(state, time.time()))
+    return web.json_response(live_state(state, request.app[CLOCK].now()))
 
 
 @routes.delete("/api/sessions/{session_id}")

@@ -13,6 +13,7 @@ from aiohttp import web, web_response
 
 from server import api, dashboard, deliveries, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
+from server.clock import Clock, SystemClock
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
 from server.errors import api_errors
@@ -20,6 +21,7 @@ from server.guards import invite_guard
 from server.keys import (
     ADMIN_GUESSES,
     BOOK,
+    CLOCK,
     CONFIG,
     COURIER,
     HUB,
@@ -81,15 +83,20 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return await request.app[HUB].handle(request)
 
 
-def make_app(config: Config) -> web.Application:
-    """Build the application; its store opens on start-up and closes on clean-up."""
+def make_app(config: Config, clock: Clock | None = None) -> web.Application:
+    """Build the application; its store opens on start-up and closes on clean-up.
+
+    ``clock`` is the time every part of it reads (the system's unless a test brings its own).
+    """
+    clock = SystemClock() if clock is None else clock
     app = web.Application(
         middlewares=[api_errors, invite_guard, pages.page_errors], client_max_size=MAX_BODY_BYTES
     )
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
-    app[ADMIN_GUESSES] = admin_guesses()
-    app[PARTICIPANT_WRITES] = participant_writes()
+    app[CLOCK] = clock
+    app[ADMIN_GUESSES] = admin_guesses(clock.monotonic)
+    app[PARTICIPANT_WRITES] = participant_writes(clock.monotonic)
     app[SIGN_OUTS] = SignOuts(config.data_dir / "mpm_signouts")
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"),
@@ -99,15 +106,17 @@ def make_app(config: Config) -> web.Application:
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = await SqliteEventStore(config.database_path).open()
-        book = SessionBook(store)
+        book = SessionBook(store, clock)
         app[STORE], app[BOOK] = store, book
-        cameras = CameraWatch(book, config.camera)
-        app[UPLINKS] = UplinkPeers(config, cameras)
-        app[HUB] = RoomHub(config, book, cameras)
-        app[TIMEKEEPER] = Timekeeper(book, config.clock)
-        app[COURIER] = SummaryCourier(book, channels_from(config.delivery), config.summary)
+        cameras = CameraWatch(book, config.camera, clock)
+        app[UPLINKS] = UplinkPeers(config, cameras, clock)
+        app[HUB] = RoomHub(config, book, cameras, clock)
+        app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
+        app[COURIER] = SummaryCourier(book, channels_from(config.delivery, clock), config.summary)
         for listener in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
             book.add_listener(listener.on_recorded)
+        for forgetter in (app[TIMEKEEPER], app[COURIER], app[HUB]):
+            book.add_forgetter(forgetter.forget)
         await app[HUB].resume()
         await app[TIMEKEEPER].resume()
         await app[COURIER].resume()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hmac
-import time
 
 from aiohttp import web
 
 from analytics.events import Actor
 from server.config import Config
 from server.errors import json_error
-from server.keys import ADMIN_GUESSES, SIGN_OUTS
+from server.keys import ADMIN_GUESSES, CLOCK, SIGN_OUTS
 from server.mpm_session import COOKIE_NAME, CSRF_HEADER, MpmSession, verify_session
 from server.tokens import InviteClaims, TokenError, verify_token
 
@@ -47,7 +46,11 @@ def signed_in(config: Config, request: web.Request) -> MpmSession | None:
         return None
     generation = request.app[SIGN_OUTS].generation
     return verify_session(
-        config.secret, config.admin_token, cookie, now=time.time(), generation=generation
+        config.secret,
+        config.admin_token,
+        cookie,
+        now=request.app[CLOCK].now(),
+        generation=generation,
     )
 
 
@@ -89,9 +92,9 @@ def require_admin(config: Config, request: web.Request) -> None:
         raise json_error(web.HTTPUnauthorized, "missing bearer token or sign-in")
 
 
-def check_invite(config: Config, token: str, session_id: str) -> InviteClaims:
+def check_invite(config: Config, token: str, session_id: str, *, now: float) -> InviteClaims:
     """Verify an invite token for ``session_id``; raise :class:`TokenError` otherwise."""
-    claims = verify_token(config.secret, token, now=time.time())
+    claims = verify_token(config.secret, token, now=now)
     if claims.session_id != session_id:
         raise TokenError("this link is for another session", "wrong_session")
     return claims
@@ -115,7 +118,7 @@ def require_session_access(
             return "mpm"
         raise json_error(web.HTTPUnauthorized, "missing bearer token")
     try:
-        return check_invite(config, token, session_id).role
+        return check_invite(config, token, session_id, now=request.app[CLOCK].now()).role
     except TokenError as error:
         refusal = error
     if refusal.reason not in ("malformed", "forged"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -27,7 +26,7 @@ from server.api import session_links
 from server.auth import require_admin
 from server.config import Config
 from server.errors import json_error
-from server.keys import BOOK, CONFIG, COURIER
+from server.keys import BOOK, CLOCK, CONFIG, COURIER
 from server.views import live_state
 
 __all__ = ["routes", "spreadsheet_safe"]
@@ -248,7 +247,7 @@ async def dashboard(request: web.Request) -> web.Response:
     """Everything the dashboard shows, in one request it can poll; bounded in size."""
     config = request.app[CONFIG]
     require_admin(config, request)
-    now = time.time()
+    now = request.app[CLOCK].now()
     channels = request.app[COURIER].channel_names
     sessions = await _states_and_summaries(request)
     summaries = [summary for _, summary in sessions if summary is not None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
+from server.clock import Clock
 from server.config import Config
 from server.delivery import SummaryCourier
 from server.media import UplinkPeers
@@ -18,6 +19,7 @@ from server.timekeeper import Timekeeper
 __all__ = [
     "ADMIN_GUESSES",
     "BOOK",
+    "CLOCK",
     "CONFIG",
     "COURIER",
     "HUB",
@@ -30,6 +32,7 @@ __all__ = [
 ]
 
 CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", EventStore)
 BOOK = web.AppKey("book", SessionBook)
 HUB = web.AppKey("hub", RoomHub)

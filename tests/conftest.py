@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import make_app
+from server.clock import Clock, SystemClock
 from server.config import Config, load_config
 from tests.utils import (
     ADMIN_TOKEN,
@@ -50,8 +51,14 @@ def admin_headers() -> dict[str, str]:
 
 
 @pytest.fixture
-def app(config: Config) -> web.Application:
-    return make_app(config)
+def clock() -> Clock:
+    """The app's clock: the system's, unless a module brings a clock it moves by hand."""
+    return SystemClock()
+
+
+@pytest.fixture
+def app(config: Config, clock: Clock) -> web.Application:
+    return make_app(config, clock=clock)
 
 
 @pytest.fixture
