@@ -16,6 +16,7 @@ from server.cameras import CameraWatch
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.delivery import SummaryCourier, channels_from
+from server.dispatcher import Dispatcher
 from server.errors import api_errors
 from server.guards import invite_guard
 from server.keys import (
@@ -24,6 +25,7 @@ from server.keys import (
     CLOCK,
     CONFIG,
     COURIER,
+    DISPATCHER,
     HUB,
     PARTICIPANT_WRITES,
     SIGN_OUTS,
@@ -106,22 +108,24 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = await SqliteEventStore(config.database_path).open()
-        book = SessionBook(store, clock)
-        app[STORE], app[BOOK] = store, book
+        dispatcher = Dispatcher()
+        book = SessionBook(store, clock, dispatcher)
+        app[STORE], app[BOOK], app[DISPATCHER] = store, book, dispatcher
         cameras = CameraWatch(book, config.camera, clock)
         app[UPLINKS] = UplinkPeers(config, cameras, clock)
         app[HUB] = RoomHub(config, book, cameras, clock)
         app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
         app[COURIER] = SummaryCourier(book, channels_from(config.delivery, clock), config.summary)
-        for listener in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
-            book.add_listener(listener.on_recorded)
+        for subscriber in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
+            dispatcher.subscribe(subscriber.on_recorded)
         for forgetter in (app[TIMEKEEPER], app[COURIER], app[HUB]):
-            book.add_forgetter(forgetter.forget)
+            dispatcher.subscribe_deletions(forgetter.forget)
         await app[HUB].resume()
         await app[TIMEKEEPER].resume()
         await app[COURIER].resume()
         yield
         await app[UPLINKS].close()  # first: closing an uplink may record its camera state
+        await dispatcher.settled()
         await app[COURIER].close()
         await app[TIMEKEEPER].close()
         await store.close()

@@ -318,7 +318,7 @@ class SummaryCourier:
             self._start(state)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: an end, a concern or a rating may leave something to deliver."""
+        """Dispatcher subscriber: an end, a concern or a rating may leave something to deliver."""
         if isinstance(event, _WORK_EVENTS):
             self._start(state)
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from server.clock import Clock
 from server.config import Config
 from server.delivery import SummaryCourier
+from server.dispatcher import Dispatcher
 from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
@@ -22,6 +23,7 @@ __all__ = [
     "CLOCK",
     "CONFIG",
     "COURIER",
+    "DISPATCHER",
     "HUB",
     "PARTICIPANT_WRITES",
     "SIGN_OUTS",
@@ -38,6 +40,7 @@ BOOK = web.AppKey("book", SessionBook)
 HUB = web.AppKey("hub", RoomHub)
 TIMEKEEPER = web.AppKey("timekeeper", Timekeeper)
 COURIER = web.AppKey("courier", SummaryCourier)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 UPLINKS = web.AppKey("uplinks", UplinkPeers)
 ADMIN_GUESSES = web.AppKey("admin_guesses", Throttle)

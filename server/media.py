@@ -216,7 +216,8 @@ class UplinkPeers:
         return pc.localDescription
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: close the uplinks of whoever left, and all of an ended session."""
+        """Dispatcher subscriber: close the uplinks of whoever left, and all of an ended
+        session."""
         match event:
             case ParticipantLeft(role=role):
                 keys = [(state.session_id, role)]
@@ -227,7 +228,8 @@ class UplinkPeers:
         for key in keys:
             uplink = self._peers.get(key)
             if uplink is not None:
-                # Listeners run under the session lock, which closing needs: do it after.
+                # Not awaited: closing a peer takes a while, and the dispatcher that
+                # calls this serves every subscriber in turn.
                 self._close_later(uplink)
 
     async def close(self) -> None:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from analytics.events import Event, SessionScheduled
 from analytics.session import SessionState, apply, fold, start
 from server.clock import Clock
+from server.dispatcher import Dispatcher
 from server.store import EventStore
 
-__all__ = ["Decide", "Listener", "SessionBook", "UnknownSession"]
+__all__ = ["Decide", "SessionBook", "UnknownSession"]
 
-log = logging.getLogger(__name__)
-
-Listener = Callable[[SessionState, Event], Awaitable[None]]
 # A rule applied to a session's state at a time: the events it leads to (one, several or
 # none), or an :class:`analytics.rules.Rejected`.
 Decide = Callable[[SessionState, float], Event | Sequence[Event]]
@@ -31,26 +28,21 @@ class SessionBook:
 
     Every change goes through :meth:`execute` (or :meth:`schedule`, :meth:`delete`), the
     only holders of the per-session lock, so that the order in the store, the order in
-    which states are folded and the order in which listeners see them is one order; and
-    the only source of the times events record.
+    which states are folded and the order in which the dispatcher publishes them is one
+    order; and the only source of the times events record.
     """
 
-    def __init__(self, store: EventStore, clock: Clock) -> None:
+    def __init__(self, store: EventStore, clock: Clock, dispatcher: Dispatcher) -> None:
         self._store = store
         self._clock = clock
+        self._dispatcher = dispatcher
         self._states: dict[str, SessionState] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._listeners: list[Listener] = []
-        self._forgetters: list[Callable[[str], None]] = []
 
-    def add_listener(self, listener: Listener) -> None:
-        """Call ``listener(state, event)`` after every recorded event, in order."""
-        self._listeners.append(listener)
-
-    def add_forgetter(self, forget: Callable[[str], None]) -> None:
-        """Call ``forget(session_id)`` when a session is deleted, before anything else of
-        that session may run."""
-        self._forgetters.append(forget)
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """Where every recorded event is published."""
+        return self._dispatcher
 
     @asynccontextmanager
     async def _serialised(self, session_id: str) -> AsyncIterator[None]:
@@ -63,7 +55,7 @@ class SessionBook:
         async with self._serialised(event.session_id):
             await self._store.append(event.session_id, event)
             state = self._states[event.session_id] = start(event)
-            await self._notify(state, event)
+            self._dispatcher.publish(event.session_id, event, state)
         return state
 
     async def execute(self, session_id: str, decide: Decide) -> SessionState:
@@ -79,7 +71,7 @@ class SessionBook:
             for event in (decided,) if isinstance(decided, Event) else decided:
                 await self._store.append(session_id, event)
                 state = self._states[session_id] = apply(state, event)
-                await self._notify(state, event)
+                self._dispatcher.publish(session_id, event, state)
             return state
 
     async def get(self, session_id: str) -> SessionState:
@@ -93,22 +85,13 @@ class SessionBook:
         return state
 
     async def delete(self, session_id: str) -> None:
-        """Delete the session and all its events; everything that keeps something of it
-        forgets it, before anything else of that session may run."""
+        """Delete the session and all its events; the dispatcher's subscribers forget it
+        after every event of it recorded before."""
         async with self._serialised(session_id):
             await self._store.delete(session_id)
             self._states.pop(session_id, None)
-            for forget in self._forgetters:
-                forget(session_id)
+            self._dispatcher.publish_deletion(session_id)
         self._locks.pop(session_id, None)
-
-    async def _notify(self, state: SessionState, event: Event) -> None:
-        for listener in self._listeners:
-            try:
-                await listener(state, event)
-            except Exception:
-                # The event is stored; a listener's failure must not undo or hide that.
-                log.exception("listener failed after %s in %s", event.type, state.session_id)
 
     async def all(self) -> list[SessionState]:
         """Every session, most recently scheduled first."""

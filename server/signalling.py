@@ -50,6 +50,7 @@ from server.schemas import (
     decode_client_message,
 )
 from server.sessions import Decide, SessionBook, UnknownSession
+from server.sockets import Socket
 from server.tokens import InviteClaims, TokenError, verify_token
 from server.views import live_state
 
@@ -78,7 +79,7 @@ CLOSE_FLOODING = 4029
 class Connection:
     """An admitted participant's WebSocket."""
 
-    ws: web.WebSocketResponse
+    socket: Socket
     claims: InviteClaims
     client_id: str
     # Set once the join is recorded and the browser told: only then does it get state.
@@ -91,21 +92,6 @@ class Connection:
     @property
     def role(self) -> Role:
         return self.claims.role
-
-
-async def send(ws: web.WebSocketResponse, message: dict[str, Any] | msgspec.Struct) -> None:
-    """Send a JSON message unless the socket is already closing."""
-    if not ws.closed:
-        try:
-            # msgspec writes UTF-8: a text frame as it is, not decoded and encoded again.
-            await ws.send_frame(msgspec.json.encode(message), WSMsgType.TEXT)
-        except ConnectionError:
-            log.debug("peer went away while we were sending")
-
-
-async def send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
-    """Tell the client what it did wrong, in a code for programs and words for people."""
-    await send(ws, {"type": "error", "code": code, "message": message})
 
 
 class RoomHub:
@@ -173,38 +159,39 @@ class RoomHub:
         )
         await ws.prepare(request)
         self._sockets.add(ws)
+        socket = Socket(ws)
         connection: Connection | None = None
         admitting: asyncio.Future[Connection | None] | None = None
         limit = TokenBucket(rate=MESSAGES_PER_SECOND, burst=MESSAGE_BURST)
         refused = 0
         # Heartbeats keep an idle socket open for ever: one that never says hello goes.
         hello_overdue = self._clock.call_later(
-            self._config.hello_timeout_seconds, partial(self._hello_overdue, ws)
+            self._config.hello_timeout_seconds, partial(self._hello_overdue, socket)
         )
         try:
             async for frame in ws:
                 if not limit.allow(self._clock.monotonic()):
                     refused += 1
                     if refused > MAX_REFUSED_MESSAGES:
-                        await ws.close(code=CLOSE_FLOODING, message=b"too many messages")
+                        socket.close(CLOSE_FLOODING, b"too many messages")
                         break
                     if refused == 1:
-                        await send_error(ws, "rate_limited", "too many messages: slow down")
+                        socket.send_error("rate_limited", "too many messages: slow down")
                     continue
                 refused = 0
                 if frame.type != WSMsgType.TEXT:
                     if frame.type == WSMsgType.ERROR:
                         break
-                    await send_error(ws, "invalid_message", "messages must be JSON text")
+                    socket.send_error("invalid_message", "messages must be JSON text")
                     continue
                 try:
                     message = decode_client_message(frame.data)
                 except msgspec.DecodeError as error:
                     field = control_character_field(error, frame.data)
                     if field is not None:
-                        await send_error(ws, "invalid_text", control_characters(field))
+                        socket.send_error("invalid_text", control_characters(field))
                     else:
-                        await send_error(ws, "invalid_message", str(error))
+                        socket.send_error("invalid_message", str(error))
                     continue
                 # aiohttp cancels the handler when the client goes away; the work a message
                 # started runs to its end regardless, or an event could be stored but not
@@ -212,7 +199,7 @@ class RoomHub:
                 if connection is None:
                     if isinstance(message, Hello):
                         hello_overdue.cancel()  # it ends in a welcome or a refusal that closes
-                    admitting = self._in_background(self._admit(ws, message))
+                    admitting = self._in_background(self._admit(socket, message))
                     connection = await asyncio.shield(admitting)
                     admitting = None  # done: not worth its memory for the whole call
                 elif isinstance(message, Signal):
@@ -228,23 +215,24 @@ class RoomHub:
                 connection = await asyncio.shield(admitting)
             if connection is not None:
                 await asyncio.shield(self._in_background(self._leave(connection)))
+            await socket.finish()
         return ws
 
-    async def _admit(self, ws: web.WebSocketResponse, message: ClientMessage) -> Connection | None:
+    async def _admit(self, socket: Socket, message: ClientMessage) -> Connection | None:
         if not isinstance(message, Hello):
-            await send_error(ws, "not_joined", "send hello with your invite token first")
+            socket.send_error("not_joined", "send hello with your invite token first")
             return None
         try:
             claims = verify_token(self._config.secret, message.token, now=self._clock.now())
         except TokenError as error:
-            await self._refuse(ws, "unauthorized", str(error))
+            self._refuse(socket, "unauthorized", str(error))
             return None
         if not self._join_limits[claims.session_id].allow(self._clock.monotonic()):
-            await self._refuse(
-                ws, "too_many_joins", "too many join attempts: trying again", final=False
+            self._refuse(
+                socket, "too_many_joins", "too many join attempts: trying again", final=False
             )
             return None
-        connection = Connection(ws=ws, claims=claims, client_id=message.client_id)
+        connection = Connection(socket=socket, claims=claims, client_id=message.client_id)
         replaced: list[Connection] = []
 
         def take_seat(state: SessionState, at: float) -> tuple[Event, ...]:
@@ -267,30 +255,28 @@ class RoomHub:
         try:
             await self._book.execute(claims.session_id, take_seat)
         except (UnknownSession, rules.Rejected) as refused:
-            await self._refuse_admission(ws, claims.session_id, refused)
+            await self._refuse_admission(socket, claims.session_id, refused)
             return None
         for previous in replaced:
-            self._in_background(self._close_replaced(previous))
+            previous.socket.send_error("replaced", "you joined this room from a newer window")
+            previous.socket.close(CLOSE_REPLACED, b"replaced")
         return connection
 
-    async def _refuse_admission(
-        self, ws: web.WebSocketResponse, session_id: str, refused: Exception
-    ) -> None:
+    async def _refuse_admission(self, socket: Socket, session_id: str, refused: Exception) -> None:
         if isinstance(refused, UnknownSession):
-            await self._refuse(ws, "unknown_session", "this session does not exist")
+            self._refuse(socket, "unknown_session", "this session does not exist")
             return
         assert isinstance(refused, rules.Rejected)
         if refused.code == "session_ended":
             state = await self._book.get(session_id)
-            await send(ws, {"type": "state", "session": live_state(state, self._clock.now())})
+            socket.send({"type": "state", "session": live_state(state, self._clock.now())})
         # Not final when the room is full: if that other window died, its heartbeat soon
         # lets this one in.
-        await self._refuse(ws, refused.code, refused.message, final=refused.code != "room_full")
+        self._refuse(socket, refused.code, refused.message, final=refused.code != "room_full")
 
-    async def _welcome(self, connection: Connection, state: SessionState) -> None:
+    def _welcome(self, connection: Connection, state: SessionState) -> None:
         role = connection.role
-        await send(
-            connection.ws,
+        connection.socket.send(
             {
                 "type": "welcome",
                 "role": role,
@@ -304,22 +290,16 @@ class RoomHub:
         )
         connection.welcomed = True
 
-    def _hello_overdue(self, ws: web.WebSocketResponse) -> None:
+    def _hello_overdue(self, socket: Socket) -> None:
         seconds = self._config.hello_timeout_seconds
         message = f"no hello within {seconds:g} s of connecting"
-        self._in_background(self._refuse(ws, "hello_timeout", message, final=False))
+        self._refuse(socket, "hello_timeout", message, final=False)
 
-    async def _refuse(
-        self, ws: web.WebSocketResponse, code: str, message: str, *, final: bool = True
-    ) -> None:
+    @staticmethod
+    def _refuse(socket: Socket, code: str, message: str, *, final: bool = True) -> None:
         """Say why and close: for good, or (``final=False``) for the client to retry."""
-        await send_error(ws, code, message)
-        close_code = CLOSE_REFUSED if final else CLOSE_TRY_LATER
-        self._in_background(ws.close(code=close_code, message=code.encode()))
-
-    async def _close_replaced(self, connection: Connection) -> None:
-        await send_error(connection.ws, "replaced", "you joined this room from a newer window")
-        await connection.ws.close(code=CLOSE_REPLACED, message=b"replaced")
+        socket.send_error(code, message)
+        socket.close(CLOSE_REFUSED if final else CLOSE_TRY_LATER, code.encode())
 
     def _in_background(self, work: Any) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(work)
@@ -328,7 +308,7 @@ class RoomHub:
         return task
 
     async def _dispatch(self, connection: Connection, message: ClientMessage) -> None:
-        if await self._refuse_if_expired(connection):
+        if self._refuse_if_expired(connection):
             return
         role = connection.role
         match message:
@@ -361,29 +341,29 @@ class RoomHub:
                     connection.session_id, role, enabled=enabled, muted=muted, ended=ended
                 )
             case Hello():
-                await send_error(connection.ws, "already_joined", "this connection has joined")
+                connection.socket.send_error("already_joined", "this connection has joined")
 
-    async def _refuse_if_expired(self, connection: Connection) -> bool:
+    def _refuse_if_expired(self, connection: Connection) -> bool:
         """Whether the invite this connection joined with has expired (and it was told)."""
         if connection.claims.expires_at > self._clock.now():
             return False
-        await self._refuse(connection.ws, "unauthorized", "this invite link has expired")
+        self._refuse(connection.socket, "unauthorized", "this invite link has expired")
         return True
 
     async def _relay(self, connection: Connection, message: Signal) -> None:
         """Pass a negotiation message on to the other participant's browser, if present."""
-        if await self._refuse_if_expired(connection):
+        if self._refuse_if_expired(connection):
             return
         peer = self._rooms[connection.session_id].get(other_role(connection.role))
         if peer is not None and peer.welcomed:
-            await send(peer.ws, message)
+            peer.socket.send(message)
 
     async def _act(self, connection: Connection, decide: Decide) -> None:
         """Decide a participant's request through the book, or tell them why it was refused."""
         try:
             await self._book.execute(connection.session_id, decide)
         except rules.Rejected as refusal:
-            await send_error(connection.ws, refusal.code, refusal.message)
+            connection.socket.send_error(refusal.code, refusal.message)
 
     async def _leave(self, connection: Connection) -> None:
         def free_seat(state: SessionState, at: float) -> tuple[Event, ...]:
@@ -399,16 +379,16 @@ class RoomHub:
             await self._book.execute(connection.session_id, free_seat)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: push the new state to everyone in the session's room; welcome
+        """Dispatcher subscriber: push the new state to everyone in the session's room; welcome
         whoever's join this is, and tell their peer."""
         seats = self._rooms.get(state.session_id, {})
         message = {"type": "state", "session": live_state(state, self._clock.now())}
         for connection in list(seats.values()):
             if connection.welcomed:
-                await send(connection.ws, message)
+                connection.socket.send(message)
                 if isinstance(event, SessionCancelled):
-                    await self._refuse(
-                        connection.ws, "session_cancelled", "this session was cancelled"
+                    self._refuse(
+                        connection.socket, "session_cancelled", "this session was cancelled"
                     )
         match event:
             case ParticipantJoined(role=role) if (state.session_id, role) in self._arriving:
@@ -417,23 +397,21 @@ class RoomHub:
                 joined = arriving.popleft()
                 if not arriving:
                     del self._arriving[state.session_id, role]
-                await self._welcome(joined, state)
-                await self._tell_peer(seats, role, "joined")
+                self._welcome(joined, state)
+                self._tell_peer(seats, role, "joined")
             case ParticipantLeft(role=role) if role not in seats:
-                await self._tell_peer(seats, role, "left")
+                self._tell_peer(seats, role, "left")
 
     @staticmethod
-    async def _tell_peer(seats: dict[Role, Connection], role: Role, change: str) -> None:
+    def _tell_peer(seats: dict[Role, Connection], role: Role, change: str) -> None:
         peer = seats.get(other_role(role))
         if peer is not None and peer.welcomed:
-            await send(peer.ws, {"type": "peer", "event": change})
+            peer.socket.send({"type": "peer", "event": change})
 
     def forget(self, session_id: str) -> None:
         """The session is deleted: close its room, and keep nothing of it."""
         for connection in self._rooms.pop(session_id, {}).values():
-            self._in_background(
-                self._refuse(connection.ws, "session_deleted", "this session was deleted")
-            )
+            self._refuse(connection.socket, "session_deleted", "this session was deleted")
         self._join_limits.pop(session_id, None)
 
     async def close(self) -> None:

@@ -39,7 +39,7 @@ class Timekeeper:
             self.arm(state)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: the session changed, so its next deadline may have too."""
+        """Dispatcher subscriber: the session changed, so its next deadline may have too."""
         self.arm(state)
 
     def arm(self, state: SessionState) -> None:

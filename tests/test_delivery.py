@@ -41,6 +41,7 @@ from server.delivery import (
     channels_from,
     retry_delay,
 )
+from server.dispatcher import Dispatcher
 from server.sessions import SessionBook
 from server.store import SqliteEventStore, decode_event
 from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
@@ -58,13 +59,13 @@ async def store(tmp_path):
 
 @pytest.fixture
 def book(store):
-    return SessionBook(store, SystemClock())
+    return SessionBook(store, SystemClock(), Dispatcher())
 
 
 @pytest.fixture
 def recorded(book):
     recorded = Recorded()
-    book.add_listener(recorded.on_recorded)
+    book.dispatcher.subscribe(recorded.on_recorded)
     return recorded
 
 
@@ -77,7 +78,7 @@ async def courier_for():
         courier = SummaryCourier(
             book, channels, SummaryPolicy(), first_retry_seconds=0.05, **options
         )
-        book.add_listener(courier.on_recorded)
+        book.dispatcher.subscribe(courier.on_recorded)
         couriers.append(courier)
         return courier
 
@@ -536,14 +537,14 @@ def session(session_id):
 async def test_after_a_restart_resume_delivers_a_summary_whose_delivery_had_failed(
     store, courier_for, tmp_path
 ):
-    before_restart = SessionBook(store, SystemClock())
+    before_restart = SessionBook(store, SystemClock(), Dispatcher())
     failure = SummaryDeliveryFailed(
         at=T0 + 3600, actor="system", channel="outbox", attempt=1, error="disk full"
     )
     await record(before_restart, [*meeting(), failure])
-    book = SessionBook(store, SystemClock())
+    book = SessionBook(store, SystemClock(), Dispatcher())
     recorded = Recorded()
-    book.add_listener(recorded.on_recorded)
+    book.dispatcher.subscribe(recorded.on_recorded)
     outbox = tmp_path / "outbox"
     courier = courier_for(book, [OutboxChannel(outbox)])
 
@@ -561,7 +562,7 @@ async def test_after_a_restart_resume_delivers_a_summary_whose_delivery_had_fail
 async def test_resume_leaves_delivered_and_unfinished_sessions_alone_and_counts_on(
     store, courier_for
 ):
-    before_restart = SessionBook(store, SystemClock())
+    before_restart = SessionBook(store, SystemClock(), Dispatcher())
     await record(
         before_restart,
         [
@@ -579,9 +580,9 @@ async def test_resume_leaves_delivered_and_unfinished_sessions_alone_and_counts_
         ],
     )
     await record(before_restart, meeting(scheduled=session("live"))[:-1])
-    book = SessionBook(store, SystemClock())
+    book = SessionBook(store, SystemClock(), Dispatcher())
     recorded = Recorded()
-    book.add_listener(recorded.on_recorded)
+    book.dispatcher.subscribe(recorded.on_recorded)
     channel = FlakyChannel("flaky", failures=1)
     courier = courier_for(book, [channel])
 

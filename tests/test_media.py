@@ -31,6 +31,7 @@ from analytics.events import (
 )
 from server.cameras import CameraWatch
 from server.clock import SystemClock
+from server.dispatcher import Dispatcher
 from server.keys import CONFIG, STORE, UPLINKS
 from server.media import UplinkPeers, small_gray
 from server.sessions import SessionBook
@@ -393,7 +394,7 @@ async def store(tmp_path):
 
 @pytest.fixture
 async def book(store):
-    book = SessionBook(store, SystemClock())
+    book = SessionBook(store, SystemClock(), Dispatcher())
     await book.schedule(
         SessionScheduled(
             at=time.time(),
