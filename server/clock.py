@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "Timer"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "Timer", "sleep"]
 
 
 class Timer(Protocol):
@@ -41,6 +41,16 @@ class Clock(Protocol):
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback`` after ``delay`` seconds."""
         ...
+
+
+async def sleep(clock: Clock, seconds: float) -> None:
+    """Wait ``seconds`` of ``clock``'s time."""
+    woken = asyncio.get_running_loop().create_future()
+    timer = clock.call_later(seconds, lambda: woken.done() or woken.set_result(None))
+    try:
+        await woken
+    finally:
+        timer.cancel()
 
 
 class SystemClock:
@@ -88,6 +98,8 @@ class ManualClock:
         return self._now
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        if when <= self._now:  # as a real clock does: due already, so at once
+            return asyncio.get_running_loop().call_soon(callback)
         timer = _ManualTimer(when, next(self._order), callback)
         heapq.heappush(self._timers, timer)
         return timer

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from analytics import rules
+from server.clock import sleep
 from server.keys import BOOK, CLOCK, CONFIG
 
 __all__ = ["SWEEP_SECONDS", "delete_session", "retention_sweeper", "sweep"]
@@ -60,7 +61,7 @@ async def retention_sweeper(app: web.Application) -> AsyncIterator[None]:
                 await sweep(app, app[CLOCK].now())
             except Exception:
                 log.exception("the retention sweep failed; trying again later")
-            await asyncio.sleep(SWEEP_SECONDS)
+            await sleep(app[CLOCK], SWEEP_SECONDS)
 
     task = asyncio.create_task(sweep_forever()) if app[CONFIG].retention_days else None
     yield
