@@ -97,13 +97,13 @@ async def get_session(request: web.Request) -> web.Response:
 async def set_agenda(request: web.Request) -> web.Response:
     """The mentoree sends (or resends) the agenda before the meeting."""
     session_id = request.match_info["session_id"]
-    actor = require_session_access(request.app[CONFIG], request, session_id)
+    asker = require_session_access(request.app[CONFIG], request, session_id)
     body = await decode_body(request, AgendaRequest)
     draft = tuple(
         AgendaDraftItem(text=item.text.strip(), minutes=item.minutes) for item in body.items
     )
     state = await act(
-        request, session_id, lambda state, at: rules.set_agenda(state, actor, draft, at)
+        request, session_id, lambda state, at: rules.set_agenda(state, asker.actor, draft, at)
     )
     return web.json_response(live_state(state, request.app[CLOCK].now()))
 
