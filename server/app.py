@@ -115,7 +115,9 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         app[UPLINKS] = UplinkPeers(config, cameras, clock)
         app[HUB] = RoomHub(config, book, cameras, clock)
         app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
-        app[COURIER] = SummaryCourier(book, channels_from(config.delivery, clock), config.summary)
+        app[COURIER] = SummaryCourier(
+            book, channels_from(config.delivery, clock), config.summary, clock
+        )
         for subscriber in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
             dispatcher.subscribe(subscriber.on_recorded)
         for forgetter in (app[TIMEKEEPER], app[COURIER], app[HUB]):

@@ -49,7 +49,7 @@ from analytics.report import (
 )
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
-from server.clock import Clock
+from server.clock import Clock, sleep
 from server.config import DeliverySettings
 from server.private import private_dir, write_private
 from server.sessions import SessionBook
@@ -291,11 +291,13 @@ class SummaryCourier:
         book: SessionBook,
         channels: list[Channel],
         policy: SummaryPolicy,
+        clock: Clock,
         *,
         first_retry_seconds: float = 2.0,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self._book = book
+        self._clock = clock
         self._channels = channels
         self._policy = policy
         self._first_retry = first_retry_seconds
@@ -367,7 +369,7 @@ class SummaryCourier:
                     functools.partial(_failure, parcel, channel.name, attempt, reason, final=final),
                 )
                 if not final:
-                    await asyncio.sleep(retry_delay(attempt, first=self._first_retry))
+                    await sleep(self._clock, retry_delay(attempt, first=self._first_retry))
                 continue  # a final failure leaves nothing owed, unless a retry came in since
             await self._record(session_id, functools.partial(_success, parcel, channel.name))
 

@@ -76,7 +76,7 @@ async def courier_for():
 
     def make(book, channels, **options):
         courier = SummaryCourier(
-            book, channels, SummaryPolicy(), first_retry_seconds=0.05, **options
+            book, channels, SummaryPolicy(), SystemClock(), first_retry_seconds=0.05, **options
         )
         book.dispatcher.subscribe(courier.on_recorded)
         couriers.append(courier)
