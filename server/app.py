@@ -30,6 +30,7 @@ from server.keys import (
     PARTICIPANT_WRITES,
     SIGN_OUTS,
     STORE,
+    SUMMARY_BOARD,
     TEMPLATES,
     TIMEKEEPER,
     UPLINKS,
@@ -41,6 +42,7 @@ from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
 from server.store import SqliteEventStore
+from server.summary_board import SummaryBoard
 from server.throttle import admin_guesses, participant_writes
 from server.timekeeper import Timekeeper
 
@@ -118,9 +120,16 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         app[COURIER] = SummaryCourier(
             book, channels_from(config.delivery, clock), config.summary, clock
         )
-        for subscriber in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
+        app[SUMMARY_BOARD] = SummaryBoard(config.summary)
+        for subscriber in (
+            app[HUB],
+            app[TIMEKEEPER],
+            app[COURIER],
+            app[UPLINKS],
+            app[SUMMARY_BOARD],
+        ):
             dispatcher.subscribe(subscriber.on_recorded)
-        for forgetter in (app[TIMEKEEPER], app[COURIER], app[HUB]):
+        for forgetter in (app[TIMEKEEPER], app[COURIER], app[HUB], app[SUMMARY_BOARD]):
             dispatcher.subscribe_deletions(forgetter.forget)
         await app[HUB].resume()
         await app[TIMEKEEPER].resume()

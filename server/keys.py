@@ -14,6 +14,7 @@ from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
 from server.store import EventStore
+from server.summary_board import SummaryBoard
 from server.throttle import Throttle
 from server.timekeeper import Timekeeper
 
@@ -28,6 +29,7 @@ __all__ = [
     "PARTICIPANT_WRITES",
     "SIGN_OUTS",
     "STORE",
+    "SUMMARY_BOARD",
     "TEMPLATES",
     "TIMEKEEPER",
     "UPLINKS",
@@ -46,3 +48,4 @@ UPLINKS = web.AppKey("uplinks", UplinkPeers)
 ADMIN_GUESSES = web.AppKey("admin_guesses", Throttle)
 PARTICIPANT_WRITES = web.AppKey("participant_writes", Throttle)
 SIGN_OUTS = web.AppKey("sign_outs", SignOuts)
+SUMMARY_BOARD = web.AppKey("summary_board", SummaryBoard)
