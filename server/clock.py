@@ -45,8 +45,13 @@ class Clock(Protocol):
 
 async def sleep(clock: Clock, seconds: float) -> None:
     """Wait ``seconds`` of ``clock``'s time."""
-    woken = asyncio.get_running_loop().create_future()
-    timer = clock.call_later(seconds, lambda: woken.done() or woken.set_result(None))
+    woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def wake() -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    timer = clock.call_later(seconds, wake)
     try:
         await woken
     finally:
