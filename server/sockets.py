@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +36,17 @@ class _Close:
 
 
 class Socket:
-    """Sends JSON messages on a WebSocket without ever making the sender wait."""
+    """Sends JSON messages on a WebSocket without ever making the sender wait.
+
+    Its writer runs only while something is queued: an idle socket holds no task.
+    """
 
     def __init__(self, ws: web.WebSocketResponse, *, queue_size: int = SEND_QUEUE) -> None:
         self.ws = ws
-        self._queue: asyncio.Queue[bytes | _Close] = asyncio.Queue(queue_size)
+        self._queue: deque[bytes | _Close] = deque()
+        self._queue_size = queue_size
         self._closing = False
-        self._writer: asyncio.Task[Any] = asyncio.get_running_loop().create_task(self._write())
+        self._writer: asyncio.Task[Any] | None = None
 
     def send(self, message: dict[str, Any] | msgspec.Struct) -> None:
         """Queue a JSON message, unless the socket is closing; drop a reader too far behind."""
@@ -62,33 +67,43 @@ class Socket:
 
     async def finish(self) -> None:
         """The socket's handler is done: stop writing."""
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
 
     def _put(self, item: bytes | _Close) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if len(self._queue) >= self._queue_size:
             self._drop()
+            return
+        self._queue.append(item)
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
 
     def _drop(self) -> None:
-        log.info("dropping a WebSocket whose reader fell %d messages behind", self._queue.qsize())
+        log.info("dropping a WebSocket whose reader fell %d messages behind", len(self._queue))
         self._closing = True
-        self._writer.cancel()  # it may be waiting for the reader: never for good
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()  # it may be waiting for the reader: never for good
         self._writer = asyncio.get_running_loop().create_task(
             self.ws.close(code=CLOSE_TOO_SLOW, message=b"too slow")
         )
 
     async def _write(self) -> None:
-        while True:
-            item = await self._queue.get()
-            if isinstance(item, _Close):
-                await self.ws.close(code=item.code, message=item.reason)
-                return
-            if self.ws.closed:
-                continue
-            try:
-                await self.ws.send_frame(item, WSMsgType.TEXT)
-            except ConnectionError:
-                log.debug("peer went away while we were sending")
+        try:
+            while self._queue:
+                item = self._queue.popleft()
+                if isinstance(item, _Close):
+                    await self.ws.close(code=item.code, message=item.reason)
+                    return
+                if self.ws.closed:
+                    continue
+                try:
+                    await self.ws.send_frame(item, WSMsgType.TEXT)
+                except ConnectionError:
+                    log.debug("peer went away while we were sending")
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None
