@@ -48,9 +48,11 @@ def remaining_seconds(state: SessionState, now: float) -> float:
     return state.allotted_minutes * 60 - elapsed_seconds(state, now)
 
 
-def ended_early(state: SessionState) -> bool:
-    """The session ended with allotted time left (counting a minute's grace)."""
-    return state.ended_at is not None and remaining_seconds(state, state.ended_at) > 60
+def ended_early(state: SessionState, *, grace_minutes: float) -> bool:
+    """The session ended with more than ``grace_minutes`` of the allotted time left."""
+    return (
+        state.ended_at is not None and remaining_seconds(state, state.ended_at) > grace_minutes * 60
+    )
 
 
 def overrun_seconds(state: SessionState, now: float) -> float:

@@ -36,6 +36,7 @@ __all__ = [
     "past_retention",
     "raise_concern",
     "rate_meeting",
+    "require_open",
     "set_agenda",
     "write_note",
 ]
@@ -61,7 +62,8 @@ class Rejected(Exception):
         self.message = message
 
 
-def _require_open(state: SessionState) -> None:
+def require_open(state: SessionState) -> None:
+    """Refuse any request once the session is over (ended or cancelled)."""
     if state.status == "cancelled":
         raise Rejected("session_cancelled", "this session was cancelled")
     if state.over:
@@ -86,7 +88,7 @@ def set_agenda(
     """The mentoree writes (or rewrites) the agenda, any time before the session starts."""
     if actor != "mentoree":
         raise Rejected("forbidden", "only the mentoree writes the agenda before the meeting")
-    _require_open(state)
+    require_open(state)
     _require_under_cap(state, AgendaSet, actor, MAX_AGENDA_REWRITES, "the agenda can be sent")
     if state.started_at is not None:
         raise Rejected(
@@ -99,7 +101,7 @@ def cancel_session(state: SessionState, actor: Actor, at: float) -> SessionCance
     """The MPM calls off a session that is not over yet."""
     if actor != "mpm":
         raise Rejected("forbidden", "only the program manager cancels a session")
-    _require_open(state)
+    require_open(state)
     return SessionCancelled(at=at, actor=actor)
 
 
@@ -121,7 +123,7 @@ def check_start(scheduled_start: float, now: float, *, confirm_past_start: bool)
 
 def end_session(state: SessionState, actor: Actor, at: float) -> SessionEnded:
     """A participant ends the session for both, which they may once it has started."""
-    _require_open(state)
+    require_open(state)
     if state.started_at is None:
         raise Rejected(
             "not_started",
@@ -134,7 +136,7 @@ def check_agenda_item(
     state: SessionState, actor: Actor, item_id: int, done: bool, at: float
 ) -> AgendaItemChecked | AgendaItemUnchecked:
     """A participant marks an item covered (or not covered after all)."""
-    _require_open(state)
+    require_open(state)
     _require_item(state, item_id)
     event_type = AgendaItemChecked if done else AgendaItemUnchecked
     return event_type(at=at, actor=actor, item_id=item_id)
@@ -142,7 +144,7 @@ def check_agenda_item(
 
 def write_note(state: SessionState, actor: Actor, item_id: int, note: str, at: float) -> NoteAdded:
     """A participant writes the short note on an item."""
-    _require_open(state)
+    require_open(state)
     _require_item(state, item_id)
     return NoteAdded(at=at, actor=actor, item_id=item_id, note=note)
 
@@ -151,7 +153,7 @@ def add_agenda_item(
     state: SessionState, actor: Actor, text: str, at: float, *, max_items: int
 ) -> AgendaItemAdded:
     """A participant adds an item that came up during the meeting."""
-    _require_open(state)
+    require_open(state)
     if len(state.agenda.items) >= max_items:
         raise Rejected("agenda_full", f"an agenda holds at most {max_items} items")
     return AgendaItemAdded(at=at, actor=actor, text=text)

@@ -174,6 +174,11 @@ class SessionState:
         """The person who holds ``role`` in this session."""
         return self.mentor if role == "mentor" else self.mentoree
 
+    def talk_seconds(self, role: Role, now: float) -> float:
+        """How long ``role`` has talked by ``now``: talk before the start counts for
+        nothing, even while a stretch is open."""
+        return self.talk[role].seconds_at(now) if self.started_at is not None else 0.0
+
     @property
     def over(self) -> bool:
         """Ended or cancelled: nothing happens in the room any more."""
@@ -241,7 +246,8 @@ def _left(state: SessionState, role: Role, at: float) -> SessionState:
 
 
 def _stop_talking(state: SessionState, talk: Talk, at: float) -> Talk:
-    # Before the start nothing counts, so a stretch is dropped rather than booked.
+    # Before the start nothing counts (see SessionState.talk_seconds), so a stretch is
+    # dropped rather than booked.
     return stop_speaking(talk, at) if state.started_at is not None else Talk()
 
 

@@ -48,6 +48,7 @@ class SummaryPolicy:
     max_not_in_view_share: float = 0.4
     min_agenda_coverage: float = 0.5
     late_start_minutes: float = 5.0
+    ended_early_grace_minutes: float = 1.0
     max_talk_share: float = 0.8
     min_talk_seconds_for_balance: float = 60.0
     interrupted_after_reconnects: int = 2
@@ -147,8 +148,8 @@ def _share(part: float, whole: float) -> float:
 def _participant(state: SessionState, role: Role, end: float) -> ParticipantSummary:
     present = state.presence[role].present_seconds(started_at=state.started_at, until=end)
     camera = record_time(state.camera[role], started_at=state.started_at, until=end)
-    mine = state.talk[role].seconds_at(end)
-    theirs = sum(state.talk[r].seconds_at(end) for r in ROLES if r != role)
+    mine = state.talk_seconds(role, end)
+    theirs = sum(state.talk_seconds(r, end) for r in ROLES if r != role)
     rating = state.ratings.get(role)
     return ParticipantSummary(
         name=state.person(role).name,
@@ -310,7 +311,7 @@ def _time_flags(state: SessionState, policy: SummaryPolicy) -> list[Flag]:
     if late > policy.late_start_minutes * 60:
         message = f"Started {_minutes(late)} late."
         flags.append(Flag(code="late_start", tip=5, severity="info", message=message))
-    if ended_early(state):
+    if ended_early(state, grace_minutes=policy.ended_early_grace_minutes):
         message = f"Ended {_minutes(remaining_seconds(state, end))} early."
         flags.append(Flag(code="ended_early", tip=5, severity="warning", message=message))
     overrun = overrun_seconds(state, end)
@@ -357,7 +358,8 @@ def summarise(state: SessionState, policy: SummaryPolicy) -> Summary:
         ended_at=end,
         duration_seconds=round(elapsed_seconds(state, end), 1),
         allotted_minutes=state.allotted_minutes,
-        ended_early=state.started_at is not None and ended_early(state),
+        ended_early=state.started_at is not None
+        and ended_early(state, grace_minutes=policy.ended_early_grace_minutes),
         minutes_left_at_end=round(max(0.0, remaining_seconds(state, end)) / 60, 1),
         overrun_seconds=round(overrun_seconds(state, end), 1),
         ended_by=state.ended_by,

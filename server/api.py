@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 
 from aiohttp import web
 
@@ -17,7 +16,7 @@ from server.config import Config
 from server.endpoints import act, decode_body, refusal, session_or_404
 from server.errors import json_error
 from server.invites import invitation
-from server.keys import BOOK, CONFIG, INVITES
+from server.keys import BOOK, CLOCK, CONFIG, INVITES
 from server.schemas import AgendaRequest, ScheduleRequest
 from server.tokens import InviteClaims, issue_token
 from server.views import live_state
@@ -57,7 +56,7 @@ async def schedule_session(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     require_admin(config, request)
     body = await decode_body(request, ScheduleRequest)
-    now = time.time()
+    now = request.app[CLOCK].now()
     try:
         start = body.scheduled_start.timestamp()
         rules.check_start(start, now, confirm_past_start=body.confirm_past_start)
@@ -76,7 +75,9 @@ async def schedule_session(request: web.Request) -> web.Response:
     state = await request.app[BOOK].schedule(event)
     links = session_links(config, state)
     request.app[INVITES].send(state, links)
-    return web.json_response({**live_state(state, time.time()), "links": links}, status=201)
+    return web.json_response(
+        {**live_state(state, request.app[CLOCK].now()), "links": links}, status=201
+    )
 
 
 @routes.get("/api/sessions/{session_id}/invite/{role}.ics")
@@ -90,7 +91,7 @@ async def invite_calendar(request: web.Request) -> web.Response:
     state = await session_or_404(request, request.match_info["session_id"])
     invited = invitation(config, state, role, session_links(config, state)[role])
     return web.Response(
-        body=invite_ics(invited, now=time.time()).encode(),
+        body=invite_ics(invited, now=request.app[CLOCK].now()).encode(),
         content_type="text/calendar",
         charset="utf-8",
         headers={
@@ -104,7 +105,7 @@ async def invite_calendar(request: web.Request) -> web.Response:
 async def list_sessions(request: web.Request) -> web.Response:
     require_admin(request.app[CONFIG], request)
     states = await request.app[BOOK].all()
-    now = time.time()
+    now = request.app[CLOCK].now()
     return web.json_response({"sessions": [live_state(state, now) for state in states]})
 
 
@@ -113,22 +114,22 @@ async def get_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     require_session_access(request.app[CONFIG], request, session_id)
     state = await session_or_404(request, session_id)
-    return web.json_response(live_state(state, time.time()))
+    return web.json_response(live_state(state, request.app[CLOCK].now()))
 
 
 @routes.put("/api/sessions/{session_id}/agenda")
 async def set_agenda(request: web.Request) -> web.Response:
     """The mentoree sends (or resends) the agenda before the meeting."""
     session_id = request.match_info["session_id"]
-    actor = require_session_access(request.app[CONFIG], request, session_id)
+    asker = require_session_access(request.app[CONFIG], request, session_id)
     body = await decode_body(request, AgendaRequest)
     draft = tuple(
         AgendaDraftItem(text=item.text.strip(), minutes=item.minutes) for item in body.items
     )
     state = await act(
-        request, session_id, lambda state, at: rules.set_agenda(state, actor, draft, at)
+        request, session_id, lambda state, at: rules.set_agenda(state, asker.actor, draft, at)
     )
-    return web.json_response(live_state(state, time.time()))
+    return web.json_response(live_state(state, request.app[CLOCK].now()))
 
 
 @routes.post("/api/sessions/{session_id}/cancel")
@@ -137,7 +138,7 @@ async def cancel_session(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     require_admin(request.app[CONFIG], request)
     state = await act(request, session_id, lambda state, at: rules.cancel_session(state, "mpm", at))
-    return web.json_response(live_state(state, time.time()))
+    return web.json_response(live_state(state, request.app[CLOCK].now()))
 
 
 @routes.delete("/api/sessions/{session_id}")

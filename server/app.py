@@ -13,22 +13,27 @@ from aiohttp import web, web_response
 
 from server import api, dashboard, deliveries, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
+from server.clock import Clock, SystemClock
 from server.config import Config
 from server.database import open_store
 from server.delivery import SummaryCourier, channels_from
+from server.dispatcher import Dispatcher
 from server.errors import api_errors
 from server.guards import invite_guard
 from server.invites import InviteMailer
 from server.keys import (
     ADMIN_GUESSES,
     BOOK,
+    CLOCK,
     CONFIG,
     COURIER,
+    DISPATCHER,
     HUB,
     INVITES,
     PARTICIPANT_WRITES,
     SIGN_OUTS,
     STORE,
+    SUMMARY_BOARD,
     TEMPLATES,
     TIMEKEEPER,
     UPLINKS,
@@ -39,6 +44,7 @@ from server.retention import retention_sweeper
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
+from server.summary_board import SummaryBoard
 from server.throttle import admin_guesses, participant_writes
 from server.timekeeper import Timekeeper
 
@@ -83,15 +89,20 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return await request.app[HUB].handle(request)
 
 
-def make_app(config: Config) -> web.Application:
-    """Build the application; its store opens on start-up and closes on clean-up."""
+def make_app(config: Config, clock: Clock | None = None) -> web.Application:
+    """Build the application; its store opens on start-up and closes on clean-up.
+
+    ``clock`` is the time every part of it reads (the system's unless a test brings its own).
+    """
+    clock = SystemClock() if clock is None else clock
     app = web.Application(
         middlewares=[api_errors, invite_guard, pages.page_errors], client_max_size=MAX_BODY_BYTES
     )
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
-    app[ADMIN_GUESSES] = admin_guesses()
-    app[PARTICIPANT_WRITES] = participant_writes()
+    app[CLOCK] = clock
+    app[ADMIN_GUESSES] = admin_guesses(clock.monotonic)
+    app[PARTICIPANT_WRITES] = participant_writes(clock.monotonic)
     app[SIGN_OUTS] = SignOuts(config.data_dir / "mpm_signouts")
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"),
@@ -101,21 +112,34 @@ def make_app(config: Config) -> web.Application:
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         store = await open_store(config.database or config.database_path)
-        book = SessionBook(store)
-        app[STORE], app[BOOK] = store, book
-        cameras = CameraWatch(book, config.camera)
-        app[UPLINKS] = UplinkPeers(config, cameras)
-        app[HUB] = RoomHub(config, book, cameras)
-        app[TIMEKEEPER] = Timekeeper(book, config.clock)
-        app[COURIER] = SummaryCourier(book, channels_from(config.delivery), config.summary)
-        app[INVITES] = InviteMailer(config, book)
-        for listener in (app[HUB], app[TIMEKEEPER], app[COURIER], app[UPLINKS]):
-            book.add_listener(listener.on_recorded)
+        dispatcher = Dispatcher()
+        book = SessionBook(store, clock, dispatcher)
+        app[STORE], app[BOOK], app[DISPATCHER] = store, book, dispatcher
+        cameras = CameraWatch(book, config.camera, clock)
+        app[UPLINKS] = UplinkPeers(config, cameras, clock)
+        app[HUB] = RoomHub(config, book, cameras, clock)
+        app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
+        app[COURIER] = SummaryCourier(
+            book, channels_from(config.delivery, clock), config.summary, clock
+        )
+        app[SUMMARY_BOARD] = SummaryBoard(config.summary)
+        app[INVITES] = InviteMailer(config, book, clock)
+        for subscriber in (
+            app[HUB],
+            app[TIMEKEEPER],
+            app[COURIER],
+            app[UPLINKS],
+            app[SUMMARY_BOARD],
+        ):
+            dispatcher.subscribe(subscriber.on_recorded)
+        for forgetter in (app[TIMEKEEPER], app[COURIER], app[HUB], app[SUMMARY_BOARD]):
+            dispatcher.subscribe_deletions(forgetter.forget)
         await app[HUB].resume()
         await app[TIMEKEEPER].resume()
         await app[COURIER].resume()
         yield
         await app[UPLINKS].close()  # first: closing an uplink may record its camera state
+        await dispatcher.settled()
         await app[COURIER].close()
         await app[INVITES].close()
         await app[TIMEKEEPER].close()

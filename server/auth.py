@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import hmac
-import time
+from dataclasses import dataclass
 
 from aiohttp import web
 
-from analytics.events import Actor
+from analytics.events import Actor, Role
 from server.config import Config
 from server.errors import json_error
-from server.keys import ADMIN_GUESSES, SIGN_OUTS
+from server.keys import ADMIN_GUESSES, CLOCK, SIGN_OUTS
 from server.mpm_session import COOKIE_NAME, CSRF_HEADER, MpmSession, verify_session
 from server.tokens import InviteClaims, TokenError, verify_token
 
 __all__ = [
+    "Admin",
+    "Asker",
+    "Participant",
     "bearer_token",
     "check_invite",
     "is_admin",
@@ -25,6 +28,32 @@ __all__ = [
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """The program manager: the admin token, or signed in by cookie."""
+
+    @property
+    def actor(self) -> Actor:
+        """Who the events this request leads to name."""
+        return "mpm"
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A participant of the session, by their invite."""
+
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        """Who the events this request leads to name."""
+        return self.role
+
+
+# Who is asking, once :func:`require_session_access` let them in.
+Asker = Admin | Participant
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -47,7 +76,11 @@ def signed_in(config: Config, request: web.Request) -> MpmSession | None:
         return None
     generation = request.app[SIGN_OUTS].generation
     return verify_session(
-        config.secret, config.admin_token, cookie, now=time.time(), generation=generation
+        config.secret,
+        config.admin_token,
+        cookie,
+        now=request.app[CLOCK].now(),
+        generation=generation,
     )
 
 
@@ -89,9 +122,9 @@ def require_admin(config: Config, request: web.Request) -> None:
         raise json_error(web.HTTPUnauthorized, "missing bearer token or sign-in")
 
 
-def check_invite(config: Config, token: str, session_id: str) -> InviteClaims:
+def check_invite(config: Config, token: str, session_id: str, *, now: float) -> InviteClaims:
     """Verify an invite token for ``session_id``; raise :class:`TokenError` otherwise."""
-    claims = verify_token(config.secret, token, now=time.time())
+    claims = verify_token(config.secret, token, now=now)
     if claims.session_id != session_id:
         raise TokenError("this link is for another session", "wrong_session")
     return claims
@@ -99,7 +132,7 @@ def check_invite(config: Config, token: str, session_id: str) -> InviteClaims:
 
 def require_session_access(
     config: Config, request: web.Request, session_id: str, *, token_in_query: bool = False
-) -> Actor:
+) -> Asker:
     """Let the MPM or a participant of ``session_id`` in; return who it is.
 
     The MPM comes with the admin token as a bearer token or signed in by cookie. With
@@ -112,10 +145,11 @@ def require_session_access(
         token = request.query.get("token") or None
     if token is None:
         if _signed_in_mpm(config, request):
-            return "mpm"
+            return Admin()
         raise json_error(web.HTTPUnauthorized, "missing bearer token")
     try:
-        return check_invite(config, token, session_id).role
+        claims = check_invite(config, token, session_id, now=request.app[CLOCK].now())
+        return Participant(claims.role)
     except TokenError as error:
         refusal = error
     if refusal.reason not in ("malformed", "forged"):
@@ -124,6 +158,6 @@ def require_session_access(
     # Neither a genuine invite nor, perhaps, the admin token: a guess, throttled as such.
     request.app[ADMIN_GUESSES].check(request.remote)
     if is_admin(config, token):
-        return "mpm"
+        return Admin()
     request.app[ADMIN_GUESSES].spend(request.remote)
     raise json_error(web.HTTPUnauthorized, str(refusal))

@@ -12,7 +12,6 @@ when the browser says so.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -29,8 +28,9 @@ from analytics.camera import (
     observe_uplink_closed,
 )
 from analytics.camera_time import CameraRecord
-from analytics.events import CameraObserved, CameraReported, Event, Role
-from analytics.session import SessionState
+from analytics.events import Role
+from analytics.room import observe_camera, report_camera
+from server.clock import Clock
 from server.sessions import SessionBook
 
 __all__ = ["CameraWatch"]
@@ -41,8 +41,9 @@ Key = tuple[str, Role]
 class CameraWatch:
     """Turns what the server and the browsers see of each camera into camera events."""
 
-    def __init__(self, book: SessionBook, config: CameraConfig) -> None:
+    def __init__(self, book: SessionBook, config: CameraConfig, clock: Clock) -> None:
         self._book = book
+        self._clock = clock
         self._config = config
         self._trackers: dict[Key, CameraTracker] = {}
 
@@ -65,73 +66,56 @@ class CameraWatch:
         """The last uplink closed: the server has no picture any more, only reports."""
         tracker = self._trackers.pop((session_id, role), None)
         if tracker is not None:
-            now = time.time()
-            closed = observe_uplink_closed(tracker, now, self._config)
-            await self._record_change(session_id, role, tracker, closed, now)
+            closed = observe_uplink_closed(tracker, self._clock.now(), self._config)
+            await self._record_change(session_id, role, tracker, closed)
 
     async def frame(self, session_id: str, role: Role, reading: FrameReading) -> None:
         """An analysed frame arrived."""
-        await self._update(
-            session_id, role, reading.at, lambda t: observe_frame(t, reading, self._config)
-        )
+        await self._update(session_id, role, lambda t: observe_frame(t, reading, self._config))
 
     async def tick(self, session_id: str, role: Role, now: float) -> None:
         """Time passed: frames that stopped coming leave the camera unknown."""
-        await self._update(session_id, role, now, lambda t: observe_time(t, now, self._config))
+        await self._update(session_id, role, lambda t: observe_time(t, now, self._config))
 
     async def report(
         self, session_id: str, role: Role, *, enabled: bool, muted: bool, ended: bool
     ) -> None:
         """The browser said what its camera track is doing."""
-        event = CameraReported(
-            at=time.time(), actor=role, role=role, enabled=enabled, muted=muted, ended=ended
+        state = await self._book.execute(
+            session_id,
+            lambda state, at: report_camera(
+                state, role, at, enabled=enabled, muted=muted, ended=ended
+            ),
         )
-        async with self._book.lock(session_id):
-            state = await self._book.get(session_id)
-            last = state.camera[role].report
-            if self._may_record(state, role) and (
-                last is None or (last.enabled, last.muted, last.ended) != (enabled, muted, ended)
-            ):
-                await self._book.record(session_id, event)
-        change = partial(observe_report, live=event.live, at=event.at, config=self._config)
+        now = self._clock.now()
+        live = enabled and not muted and not ended
+        change = partial(observe_report, live=live, at=now, config=self._config)
         if (session_id, role) in self._trackers:
-            await self._update(session_id, role, event.at, change)
+            await self._update(session_id, role, change)
         else:
             # No uplink: what the browser says is all there is to go on.
-            tracker = _from_record((await self._book.get(session_id)).camera[role], event.at)
-            await self._record_change(session_id, role, tracker, change(tracker), event.at)
+            tracker = _from_record(state.camera[role], now)
+            await self._record_change(session_id, role, tracker, change(tracker))
 
     async def _update(
         self,
         session_id: str,
         role: Role,
-        at: float,
         change: Callable[[CameraTracker], CameraTracker],
     ) -> None:
         before = self._trackers.get((session_id, role))
         if before is None:
             return  # no uplink: no frames, and missing frames are nothing new
         after = self._trackers[session_id, role] = change(before)
-        await self._record_change(session_id, role, before, after, at)
+        await self._record_change(session_id, role, before, after)
 
     async def _record_change(
-        self, session_id: str, role: Role, before: CameraTracker, after: CameraTracker, at: float
+        self, session_id: str, role: Role, before: CameraTracker, after: CameraTracker
     ) -> None:
-        if after.state == before.state:
-            return
-        async with self._book.lock(session_id):
-            state = await self._book.get(session_id)
-            # Trackers run ahead of the lock; the record may already say so (an uplink that
-            # closed after its participant left is out of the record already).
-            if self._may_record(state, role) and state.camera[role].state != after.state:
-                event: Event = CameraObserved(
-                    at=at, actor="system", role=role, state=after.state, since=after.since
-                )
-                await self._book.record(session_id, event)
-
-    @staticmethod
-    def _may_record(state: SessionState, role: Role) -> bool:
-        return state.status != "ended" and state.presence[role].present
+        if after.state != before.state:
+            await self._book.execute(
+                session_id, lambda state, at: observe_camera(state, role, after, at)
+            )
 
 
 def _from_record(record: CameraRecord, at: float) -> CameraTracker:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -21,13 +20,13 @@ from aiohttp import web
 from analytics.board import board_state
 from analytics.report import iso, to_json
 from analytics.session import Delivery, SessionState
-from analytics.summary import Summary, summarise
+from analytics.summary import Summary
 from analytics.trends import PairTrend, pair_trends
 from server.api import session_links
 from server.auth import require_admin
 from server.config import Config
 from server.errors import json_error
-from server.keys import BOOK, CONFIG, COURIER
+from server.keys import BOOK, CLOCK, CONFIG, COURIER, SUMMARY_BOARD
 from server.views import live_state
 
 __all__ = ["routes", "spreadsheet_safe"]
@@ -197,11 +196,8 @@ def _csv_row(state: SessionState, summary: Summary | None) -> dict[str, Any]:
 async def _states_and_summaries(
     request: web.Request,
 ) -> list[tuple[SessionState, Summary | None]]:
-    policy = request.app[CONFIG].summary
-    return [
-        (state, summarise(state, policy) if state.status == "ended" else None)
-        for state in await request.app[BOOK].all()
-    ]
+    board = request.app[SUMMARY_BOARD]
+    return [(state, board.summary(state)) for state in await request.app[BOOK].all()]
 
 
 def _past_key(summary: Summary) -> tuple[float, str]:
@@ -253,7 +249,7 @@ async def dashboard(request: web.Request) -> web.Response:
     """Everything the dashboard shows, in one request it can poll; bounded in size."""
     config = request.app[CONFIG]
     require_admin(config, request)
-    now = time.time()
+    now = request.app[CLOCK].now()
     channels = request.app[COURIER].channel_names
     sessions = await _states_and_summaries(request)
     summaries = [summary for _, summary in sessions if summary is not None]

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import os
 import re
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -48,6 +49,7 @@ from analytics.report import (
 )
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
+from server.clock import Clock, sleep
 from server.config import DeliverySettings
 from server.private import private_dir, write_private
 from server.sessions import SessionBook
@@ -183,6 +185,7 @@ class WebhookChannel:
 
     url: str
     secret: bytes
+    now: Callable[[], float] = field(compare=False)  # the clock that dates each attempt
     timeout_seconds: float = 10.0
     name: str = "webhook"
 
@@ -196,7 +199,7 @@ class WebhookChannel:
 
     async def _post(self, event: str, key: str, body: bytes) -> None:
         # The id stays the same on every attempt, the timestamp is this attempt's.
-        timestamp = int(time.time())
+        timestamp = int(self.now())
         headers = {
             "Content-Type": "application/json",
             ID_HEADER: key,
@@ -337,11 +340,13 @@ class SummaryCourier:
         book: SessionBook,
         channels: list[Channel],
         policy: SummaryPolicy,
+        clock: Clock,
         *,
         first_retry_seconds: float = 2.0,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self._book = book
+        self._clock = clock
         self._channels = channels
         self._policy = policy
         self._first_retry = first_retry_seconds
@@ -364,7 +369,7 @@ class SummaryCourier:
             self._start(state)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: an end, a concern or a rating may leave something to deliver."""
+        """Dispatcher subscriber: an end, a concern or a rating may leave something to deliver."""
         if isinstance(event, _WORK_EVENTS):
             self._start(state)
 
@@ -408,12 +413,14 @@ class SummaryCourier:
                     error,
                 )
                 reason = (str(error) or type(error).__name__)[:300]
-                failure = _failure(parcel, channel.name, attempt, reason, final=final)
-                await self._record(session_id, failure)
+                await self._record(
+                    session_id,
+                    functools.partial(_failure, parcel, channel.name, attempt, reason, final=final),
+                )
                 if not final:
-                    await asyncio.sleep(retry_delay(attempt, first=self._first_retry))
+                    await sleep(self._clock, retry_delay(attempt, first=self._first_retry))
                 continue  # a final failure leaves nothing owed, unless a retry came in since
-            await self._record(session_id, _success(parcel, channel.name))
+            await self._record(session_id, functools.partial(_success, parcel, channel.name))
 
     async def _send(
         self, channel: Channel, state: SessionState, parcel: ConcernAlert | SummaryDue
@@ -424,9 +431,8 @@ class SummaryCourier:
         else:
             await channel.deliver(summarise(state, self._policy))
 
-    async def _record(self, session_id: str, event: Event) -> None:
-        async with self._book.lock(session_id):
-            await self._book.record(session_id, event)
+    async def _record(self, session_id: str, outcome: Callable[..., Event]) -> None:
+        await self._book.execute(session_id, lambda _, at: outcome(at=at))
 
     def forget(self, session_id: str) -> None:
         """The session is deleted: stop delivering its summary."""
@@ -447,20 +453,24 @@ class SummaryCourier:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _success(parcel: ConcernAlert | SummaryDue, channel: str) -> Event:
+def _success(parcel: ConcernAlert | SummaryDue, channel: str, at: float) -> Event:
     if isinstance(parcel, ConcernAlert):
-        return ConcernDelivered(
-            at=time.time(), actor="system", channel=channel, number=parcel.number
-        )
-    return SummaryDelivered(at=time.time(), actor="system", channel=channel, version=parcel.version)
+        return ConcernDelivered(at=at, actor="system", channel=channel, number=parcel.number)
+    return SummaryDelivered(at=at, actor="system", channel=channel, version=parcel.version)
 
 
 def _failure(
-    parcel: ConcernAlert | SummaryDue, channel: str, attempt: int, error: str, *, final: bool
+    parcel: ConcernAlert | SummaryDue,
+    channel: str,
+    attempt: int,
+    error: str,
+    *,
+    final: bool,
+    at: float,
 ) -> Event:
     if isinstance(parcel, ConcernAlert):
         return ConcernDeliveryFailed(
-            at=time.time(),
+            at=at,
             actor="system",
             channel=channel,
             number=parcel.number,
@@ -469,7 +479,7 @@ def _failure(
             final=final,
         )
     return SummaryDeliveryFailed(
-        at=time.time(),
+        at=at,
         actor="system",
         channel=channel,
         version=parcel.version,
@@ -479,13 +489,13 @@ def _failure(
     )
 
 
-def channels_from(settings: DeliverySettings) -> list[Channel]:
+def channels_from(settings: DeliverySettings, clock: Clock) -> list[Channel]:
     """The channels the settings turn on, in the order they are tried."""
     channels: list[Channel] = []
     if settings.outbox_dir is not None:
         channels.append(OutboxChannel(settings.outbox_dir))
     if settings.webhook_url and settings.webhook_secret:
-        channels.append(WebhookChannel(settings.webhook_url, settings.webhook_secret))
+        channels.append(WebhookChannel(settings.webhook_url, settings.webhook_secret, clock.now))
     if settings.mpm_email and (email := smtp_sender(settings, settings.mpm_email)):
         channels.append(email)
     return channels

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import TypeVar
 
 import msgspec
 from aiohttp import web
 
 from analytics import rules
-from analytics.events import Event
 from analytics.session import SessionState
 from server.errors import json_error
 from server.keys import BOOK
 from server.schemas import control_character_field, control_characters
-from server.sessions import UnknownSession
+from server.sessions import Decide, UnknownSession
 
 __all__ = ["act", "decode_body", "refusal", "session_or_404"]
 
@@ -62,18 +59,14 @@ async def session_or_404(request: web.Request, session_id: str) -> SessionState:
         raise json_error(web.HTTPNotFound, "no such session") from None
 
 
-async def act(
-    request: web.Request, session_id: str, decide: Callable[[SessionState, float], Event]
-) -> SessionState:
-    """Turn a request into an event with ``decide`` (a rule), record it, return the state.
+async def act(request: web.Request, session_id: str, decide: Decide) -> SessionState:
+    """Decide the request with ``decide`` (a rule) through the book; return the new state.
 
     A refusal from the rule becomes a JSON error with the matching status.
     """
-    book = request.app[BOOK]
-    async with book.lock(session_id):
-        state = await session_or_404(request, session_id)
-        try:
-            event = decide(state, time.time())
-        except rules.Rejected as rejected:
-            raise refusal(rejected) from None
-        return await book.record(session_id, event)
+    try:
+        return await request.app[BOOK].execute(session_id, decide)
+    except UnknownSession:
+        raise json_error(web.HTTPNotFound, "no such session") from None
+    except rules.Rejected as rejected:
+        raise refusal(rejected) from None

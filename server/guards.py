@@ -13,7 +13,7 @@ from aiohttp import web
 
 from server.auth import bearer_token, check_invite
 from server.errors import json_error
-from server.keys import BOOK, CONFIG, PARTICIPANT_WRITES
+from server.keys import BOOK, CLOCK, CONFIG, PARTICIPANT_WRITES
 from server.pages import error_page
 from server.sessions import UnknownSession
 from server.tokens import InviteClaims, TokenError
@@ -33,7 +33,7 @@ def invite(request: web.Request, session_id: str) -> InviteClaims | None:
     if not token:
         return None
     try:
-        return check_invite(request.app[CONFIG], token, session_id)
+        return check_invite(request.app[CONFIG], token, session_id, now=request.app[CLOCK].now())
     except TokenError:
         return None  # the admin token, or no good: the handler answers
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from collections.abc import Callable
+from functools import partial
 
 import aiosmtplib
 
-from analytics.events import ROLES, InviteFailed, InviteSent, Role
+from analytics.events import ROLES, Event, InviteFailed, InviteSent, Role
 from analytics.invite import Invitation, invite_ics, invite_subject, invite_text
 from analytics.session import SessionState
+from server.clock import Clock
 from server.config import Config
 from server.delivery import Attachment, smtp_sender
 from server.sessions import SessionBook
@@ -40,9 +42,10 @@ def invitation(config: Config, state: SessionState, role: Role, link: str) -> In
 class InviteMailer:
     """Sends invitations in the background, so scheduling answers at once."""
 
-    def __init__(self, config: Config, book: SessionBook) -> None:
+    def __init__(self, config: Config, book: SessionBook, clock: Clock) -> None:
         self._config = config
         self._book = book
+        self._clock = clock
         self._tasks: set[asyncio.Task[None]] = set()
 
     def send(self, state: SessionState, links: dict[Role, str]) -> None:
@@ -59,22 +62,23 @@ class InviteMailer:
                 continue
             invited = invitation(self._config, state, role, links[role])
             calendar = Attachment(
-                content=invite_ics(invited, now=time.time()).encode(),
+                content=invite_ics(invited, now=self._clock.now()).encode(),
                 filename="mentoring-session.ics",
                 maintype="text",
                 subtype="calendar",
                 params={"method": "REQUEST"},
             )
+            outcome: Callable[..., Event]
             try:
                 await sender.send_message(invite_subject(invited), invite_text(invited), calendar)
-                event: InviteSent | InviteFailed = InviteSent(
-                    at=time.time(), actor="system", role=role
-                )
+                outcome = partial(InviteSent, actor="system", role=role)
             except (aiosmtplib.SMTPException, OSError) as error:
                 log.warning("invitation to the %s of %s failed: %s", role, state.session_id, error)
-                event = InviteFailed(at=time.time(), actor="system", role=role, error=str(error))
-            async with self._book.lock(state.session_id):
-                await self._book.record(state.session_id, event)
+                outcome = partial(InviteFailed, actor="system", role=role, error=str(error))
+            await self._record(state.session_id, outcome)
+
+    async def _record(self, session_id: str, outcome: Callable[..., Event]) -> None:
+        await self._book.execute(session_id, lambda _, at: outcome(at=at))
 
     async def close(self) -> None:
         """Stop sending: a shutdown does not wait for a slow mail server."""

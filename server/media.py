@@ -24,7 +24,6 @@ import contextlib
 import ipaddress
 import logging
 import threading
-import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from analytics.camera import Box, CameraConfig, FrameReading, load_face_detector
 from analytics.events import Event, ParticipantLeft, Role, SessionEnded
 from analytics.session import SessionState
 from server.cameras import CameraWatch
+from server.clock import Clock
 from server.config import Config
 from server.ice import only_addresses, resolve_hidden, split_offer
 from server.receivers import tune_video_receiver
@@ -124,6 +124,7 @@ class UplinkPeers:
         self,
         config: Config,
         watch: CameraWatch,
+        clock: Clock,
         *,
         connect_timeout: float = 20.0,
         idle_timeout: float = 30.0,
@@ -150,6 +151,7 @@ class UplinkPeers:
             else ""
         )
         self._watch = watch
+        self._clock = clock
         self._connect_timeout = connect_timeout
         self._idle_timeout = idle_timeout
         self._tick_seconds = tick_seconds
@@ -180,7 +182,7 @@ class UplinkPeers:
         if self._closing.is_set():
             raise UplinkRefused("the server is shutting down")
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
-        uplink = Uplink(session_id=session_id, role=role, pc=pc, opened_at=time.time())
+        uplink = Uplink(session_id=session_id, role=role, pc=pc, opened_at=self._clock.now())
         previous = self._peers.get(uplink.key)
         self._peers[uplink.key] = uplink
         if previous is not None:
@@ -214,7 +216,8 @@ class UplinkPeers:
         return pc.localDescription
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: close the uplinks of whoever left, and all of an ended session."""
+        """Dispatcher subscriber: close the uplinks of whoever left, and all of an ended
+        session."""
         match event:
             case ParticipantLeft(role=role):
                 keys = [(state.session_id, role)]
@@ -225,7 +228,8 @@ class UplinkPeers:
         for key in keys:
             uplink = self._peers.get(key)
             if uplink is not None:
-                # Listeners run under the session lock, which closing needs: do it after.
+                # Not awaited: closing a peer takes a while, and the dispatcher that
+                # calls this serves every subscriber in turn.
                 self._close_later(uplink)
 
     async def close(self) -> None:
@@ -248,10 +252,9 @@ class UplinkPeers:
     def _close_later(self, uplink: Uplink) -> None:
         self._spawn(self._closers, self._close(uplink))
 
-    @staticmethod
-    def _on_connection_state(uplink: Uplink) -> None:
+    def _on_connection_state(self, uplink: Uplink) -> None:
         if uplink.pc.connectionState == "connected" and uplink.connected_at is None:
-            uplink.connected_at = time.time()
+            uplink.connected_at = self._clock.now()
 
     def _current(self, uplink: Uplink) -> bool:
         """Whether ``uplink`` still speaks for its participant (not closing, not replaced)."""
@@ -280,7 +283,7 @@ class UplinkPeers:
                 frame = await track.recv()
                 if track.kind != "video":
                     continue  # an audio track would only be drained
-                now = time.time()
+                now = self._clock.now()
                 uplink.last_frame_at = now
                 if uplink.analysing or (
                     uplink.analysed_at is not None and now - uplink.analysed_at < min_interval
@@ -297,7 +300,7 @@ class UplinkPeers:
                 self._executor, self._read, frame, uplink, at, face_due, near
             )
             if uplink.previous is None:
-                done = time.time()
+                done = self._clock.now()
                 log.info(
                     "first frame of the %s's camera analysed %.3f s after the offer, "
                     "%.3f s after connecting",
@@ -351,7 +354,7 @@ class UplinkPeers:
                 await asyncio.wait_for(self._closing.wait(), self._tick_seconds)
             if self._closing.is_set():
                 return
-            now = time.time()
+            now = self._clock.now()
             for uplink in list(self._peers.values()):
                 if not self._current(uplink):
                     continue  # closed or replaced while an earlier one was ticked

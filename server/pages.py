@@ -17,7 +17,7 @@ from aiohttp import web
 from analytics.events import other_role
 from analytics.session import SessionState
 from server.auth import check_invite
-from server.keys import BOOK, CONFIG, TEMPLATES
+from server.keys import BOOK, CLOCK, CONFIG, TEMPLATES
 from server.sessions import UnknownSession
 from server.tokens import InviteClaims, TokenError
 
@@ -97,7 +97,7 @@ async def invited(request: web.Request) -> tuple[InviteClaims, SessionState] | w
             request, 401, "Invite link needed", "Open this page with the link you were sent."
         )
     try:
-        claims = check_invite(request.app[CONFIG], token, session_id)
+        claims = check_invite(request.app[CONFIG], token, session_id, now=request.app[CLOCK].now())
         state = await request.app[BOOK].get(session_id)
     except TokenError as error:
         status = 403 if error.reason == "wrong_session" else 401

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from analytics import rules
-from server.keys import BOOK, CONFIG, COURIER, HUB, TIMEKEEPER
+from server.clock import sleep
+from server.keys import BOOK, CLOCK, CONFIG
 
 __all__ = ["SWEEP_SECONDS", "delete_session", "retention_sweeper", "sweep"]
 
@@ -27,12 +27,7 @@ SWEEP_SECONDS = 3600.0
 
 async def delete_session(app: web.Application, session_id: str) -> None:
     """Delete a session with all its events and files."""
-    async with app[BOOK].lock(session_id):
-        await app[BOOK].delete(session_id)
-        # Still under the lock: nothing of the session's may run between these steps.
-        app[TIMEKEEPER].forget(session_id)
-        app[COURIER].forget(session_id)
-        app[HUB].forget(session_id)
+    await app[BOOK].delete(session_id)  # the timekeeper, courier and hub forget it too
     outbox = app[CONFIG].delivery.outbox_dir
     if outbox is not None and outbox.is_dir():
         # Session ids are URL-safe base64: nothing in them is special to a glob.
@@ -63,10 +58,10 @@ async def retention_sweeper(app: web.Application) -> AsyncIterator[None]:
     async def sweep_forever() -> None:
         while True:
             try:
-                await sweep(app, time.time())
+                await sweep(app, app[CLOCK].now())
             except Exception:
                 log.exception("the retention sweep failed; trying again later")
-            await asyncio.sleep(SWEEP_SECONDS)
+            await sleep(app[CLOCK], SWEEP_SECONDS)
 
     task = asyncio.create_task(sweep_forever()) if app[CONFIG].retention_days else None
     yield

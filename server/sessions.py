@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 
 from analytics.events import Event, SessionScheduled
 from analytics.session import SessionState, apply, fold, start
+from server.clock import Clock
+from server.dispatcher import Dispatcher
 from server.store import EventStore
 
-__all__ = ["Listener", "SessionBook", "UnknownSession"]
+__all__ = ["Decide", "SessionBook", "UnknownSession"]
 
-log = logging.getLogger(__name__)
-
-Listener = Callable[[SessionState, Event], Awaitable[None]]
+# A rule applied to a session's state at a time: the events it leads to (one, several or
+# none), or an :class:`analytics.rules.Rejected`.
+Decide = Callable[[SessionState, float], Event | Sequence[Event]]
 
 
 class UnknownSession(LookupError):
@@ -25,31 +26,53 @@ class UnknownSession(LookupError):
 class SessionBook:
     """Records events and keeps each session's folded state in memory.
 
-    Recording goes through a per-session lock so that the order in the store, the order
-    in which states are folded and the order in which callers see them is one order.
+    Every change goes through :meth:`execute` (or :meth:`schedule`, :meth:`delete`), the
+    only holders of the per-session lock, so that the order in the store, the order in
+    which states are folded and the order in which the dispatcher publishes them is one
+    order; and the only source of the times events record.
     """
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, clock: Clock, dispatcher: Dispatcher) -> None:
         self._store = store
+        self._clock = clock
+        self._dispatcher = dispatcher
         self._states: dict[str, SessionState] = {}
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._listeners: list[Listener] = []
+        self._locks: dict[str, asyncio.Lock] = {}
 
-    def add_listener(self, listener: Listener) -> None:
-        """Call ``listener(state, event)`` after every recorded event, in order, under the lock."""
-        self._listeners.append(listener)
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """Where every recorded event is published."""
+        return self._dispatcher
 
-    def lock(self, session_id: str) -> asyncio.Lock:
-        """The lock that serialises changes to one session."""
-        return self._locks[session_id]
+    @asynccontextmanager
+    async def _serialised(self, session_id: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(session_id, asyncio.Lock())
+        async with lock:
+            yield
 
     async def schedule(self, event: SessionScheduled) -> SessionState:
         """Record a new session."""
-        async with self.lock(event.session_id):
+        async with self._serialised(event.session_id):
             await self._store.append(event.session_id, event)
             state = self._states[event.session_id] = start(event)
-            await self._notify(state, event)
+            self._dispatcher.publish(event.session_id, event, state)
         return state
+
+    async def execute(self, session_id: str, decide: Decide) -> SessionState:
+        """Apply ``decide`` to the session's state now, record what it decides, and return
+        the new state.
+
+        A :class:`analytics.rules.Rejected` from ``decide`` passes through, recording
+        nothing; an unknown session raises :class:`UnknownSession`.
+        """
+        async with self._serialised(session_id):
+            state = await self.get(session_id)
+            decided = decide(state, self._clock.now())
+            for event in (decided,) if isinstance(decided, Event) else decided:
+                await self._store.append(session_id, event)
+                state = self._states[session_id] = apply(state, event)
+                self._dispatcher.publish(session_id, event, state)
+            return state
 
     async def get(self, session_id: str) -> SessionState:
         """The current state of a session, loaded from the store on first use."""
@@ -61,26 +84,14 @@ class SessionBook:
             state = self._states.setdefault(session_id, fold(events))
         return state
 
-    async def record(self, session_id: str, event: Event) -> SessionState:
-        """Append ``event`` and return the new state. Hold :meth:`lock` around the call."""
-        state = await self.get(session_id)
-        await self._store.append(session_id, event)
-        state = self._states[session_id] = apply(state, event)
-        await self._notify(state, event)
-        return state
-
     async def delete(self, session_id: str) -> None:
-        """Delete the session and all its events. Hold :meth:`lock` around the call."""
-        await self._store.delete(session_id)
-        self._states.pop(session_id, None)
-
-    async def _notify(self, state: SessionState, event: Event) -> None:
-        for listener in self._listeners:
-            try:
-                await listener(state, event)
-            except Exception:
-                # The event is stored; a listener's failure must not undo or hide that.
-                log.exception("listener failed after %s in %s", event.type, state.session_id)
+        """Delete the session and all its events; the dispatcher's subscribers forget it
+        after every event of it recorded before."""
+        async with self._serialised(session_id):
+            await self._store.delete(session_id)
+            self._states.pop(session_id, None)
+            self._dispatcher.publish_deletion(session_id)
+        self._locks.pop(session_id, None)
 
     async def all(self) -> list[SessionState]:
         """Every session, most recently scheduled first."""

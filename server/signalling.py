@@ -10,28 +10,28 @@ both whenever an event changes it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from analytics import rules
+from analytics import room, rules
 from analytics.events import (
     Event,
     ParticipantJoined,
     ParticipantLeft,
     Role,
     SessionCancelled,
-    SpeakingChanged,
     other_role,
 )
 from analytics.session import SessionState
 from server.cameras import CameraWatch
+from server.clock import Clock
 from server.config import Config
 from server.ratelimit import TokenBucket
 from server.schemas import (
@@ -49,7 +49,8 @@ from server.schemas import (
     control_characters,
     decode_client_message,
 )
-from server.sessions import SessionBook, UnknownSession
+from server.sessions import Decide, SessionBook, UnknownSession
+from server.sockets import Socket
 from server.tokens import InviteClaims, TokenError, verify_token
 from server.views import live_state
 
@@ -78,9 +79,11 @@ CLOSE_FLOODING = 4029
 class Connection:
     """An admitted participant's WebSocket."""
 
-    ws: web.WebSocketResponse
+    socket: Socket
     claims: InviteClaims
     client_id: str
+    # Set once the join is recorded and the browser told: only then does it get state.
+    welcomed: bool = False
 
     @property
     def session_id(self) -> str:
@@ -91,29 +94,19 @@ class Connection:
         return self.claims.role
 
 
-async def send(ws: web.WebSocketResponse, message: dict[str, Any] | msgspec.Struct) -> None:
-    """Send a JSON message unless the socket is already closing."""
-    if not ws.closed:
-        try:
-            # msgspec writes UTF-8: a text frame as it is, not decoded and encoded again.
-            await ws.send_frame(msgspec.json.encode(message), WSMsgType.TEXT)
-        except ConnectionError:
-            log.debug("peer went away while we were sending")
-
-
-async def send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
-    """Tell the client what it did wrong, in a code for programs and words for people."""
-    await send(ws, {"type": "error", "code": code, "message": message})
-
-
 class RoomHub:
     """Every open room and the connections in it."""
 
-    def __init__(self, config: Config, book: SessionBook, cameras: CameraWatch) -> None:
+    def __init__(
+        self, config: Config, book: SessionBook, cameras: CameraWatch, clock: Clock
+    ) -> None:
         self._config = config
+        self._clock = clock
         self._book = book
         self._cameras = cameras
         self._rooms: defaultdict[str, dict[Role, Connection]] = defaultdict(dict)
+        # Connections whose join is on its way to the record, in the order they came.
+        self._arriving: defaultdict[tuple[str, Role], deque[Connection]] = defaultdict(deque)
         self._sockets: set[web.WebSocketResponse] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
@@ -128,13 +121,8 @@ class RoomHub:
         true, lets empty rooms end on time, and counts the rejoin as a reconnect.
         """
         for state in await self._book.all():
-            if state.status != "live":
-                continue
-            async with self._book.lock(state.session_id):
-                for role, presence in state.presence.items():
-                    if presence.present:
-                        left = ParticipantLeft(at=time.time(), actor="system", role=role)
-                        await self._book.record(state.session_id, left)
+            if state.status == "live":
+                await self._book.execute(state.session_id, room.leave_all)
 
     def present_roles(self, session_id: str) -> set[Role]:
         """Roles with an open connection in this room right now."""
@@ -171,38 +159,39 @@ class RoomHub:
         )
         await ws.prepare(request)
         self._sockets.add(ws)
+        socket = Socket(ws)
         connection: Connection | None = None
         admitting: asyncio.Future[Connection | None] | None = None
         limit = TokenBucket(rate=MESSAGES_PER_SECOND, burst=MESSAGE_BURST)
         refused = 0
         # Heartbeats keep an idle socket open for ever: one that never says hello goes.
-        hello_overdue = asyncio.get_running_loop().call_later(
-            self._config.hello_timeout_seconds, self._hello_overdue, ws
+        hello_overdue = self._clock.call_later(
+            self._config.hello_timeout_seconds, partial(self._hello_overdue, socket)
         )
         try:
             async for frame in ws:
-                if not limit.allow(time.monotonic()):
+                if not limit.allow(self._clock.monotonic()):
                     refused += 1
                     if refused > MAX_REFUSED_MESSAGES:
-                        await ws.close(code=CLOSE_FLOODING, message=b"too many messages")
+                        socket.close(CLOSE_FLOODING, b"too many messages")
                         break
                     if refused == 1:
-                        await send_error(ws, "rate_limited", "too many messages: slow down")
+                        socket.send_error("rate_limited", "too many messages: slow down")
                     continue
                 refused = 0
                 if frame.type != WSMsgType.TEXT:
                     if frame.type == WSMsgType.ERROR:
                         break
-                    await send_error(ws, "invalid_message", "messages must be JSON text")
+                    socket.send_error("invalid_message", "messages must be JSON text")
                     continue
                 try:
                     message = decode_client_message(frame.data)
                 except msgspec.DecodeError as error:
                     field = control_character_field(error, frame.data)
                     if field is not None:
-                        await send_error(ws, "invalid_text", control_characters(field))
+                        socket.send_error("invalid_text", control_characters(field))
                     else:
-                        await send_error(ws, "invalid_message", str(error))
+                        socket.send_error("invalid_message", str(error))
                     continue
                 # aiohttp cancels the handler when the client goes away; the work a message
                 # started runs to its end regardless, or an event could be stored but not
@@ -210,7 +199,7 @@ class RoomHub:
                 if connection is None:
                     if isinstance(message, Hello):
                         hello_overdue.cancel()  # it ends in a welcome or a refusal that closes
-                    admitting = self._in_background(self._admit(ws, message))
+                    admitting = self._in_background(self._admit(socket, message))
                     connection = await asyncio.shield(admitting)
                     admitting = None  # done: not worth its memory for the whole call
                 elif isinstance(message, Signal):
@@ -226,89 +215,93 @@ class RoomHub:
                 connection = await asyncio.shield(admitting)
             if connection is not None:
                 await asyncio.shield(self._in_background(self._leave(connection)))
+            await socket.finish()
         return ws
 
-    async def _admit(self, ws: web.WebSocketResponse, message: ClientMessage) -> Connection | None:
+    async def _admit(self, socket: Socket, message: ClientMessage) -> Connection | None:
         if not isinstance(message, Hello):
-            await send_error(ws, "not_joined", "send hello with your invite token first")
+            socket.send_error("not_joined", "send hello with your invite token first")
             return None
         try:
-            claims = verify_token(self._config.secret, message.token, now=time.time())
-            if not self._join_limits[claims.session_id].allow(time.monotonic()):
-                await self._refuse(
-                    ws, "too_many_joins", "too many join attempts: trying again", final=False
-                )
-                return None
-            state = await self._book.get(claims.session_id)
+            claims = verify_token(self._config.secret, message.token, now=self._clock.now())
         except TokenError as error:
-            await self._refuse(ws, "unauthorized", str(error))
+            self._refuse(socket, "unauthorized", str(error))
             return None
-        except UnknownSession:
-            await self._refuse(ws, "unknown_session", "this session does not exist")
+        if not self._join_limits[claims.session_id].allow(self._clock.monotonic()):
+            self._refuse(
+                socket, "too_many_joins", "too many join attempts: trying again", final=False
+            )
             return None
-        if state.status == "cancelled":
-            await self._refuse(ws, "session_cancelled", "this session was cancelled")
-            return None
-        if state.over:
-            await send(ws, {"type": "state", "session": live_state(state, time.time())})
-            await self._refuse(ws, "session_ended", "this session has already ended")
-            return None
+        connection = Connection(socket=socket, claims=claims, client_id=message.client_id)
+        replaced: list[Connection] = []
 
-        connection = Connection(ws=ws, claims=claims, client_id=message.client_id)
-        async with self._book.lock(claims.session_id):
-            room = self._rooms[claims.session_id]
-            previous = room.get(claims.role)
+        def take_seat(state: SessionState, at: float) -> tuple[Event, ...]:
+            # Under the session's lock, so seats change in step with the record.
+            joined = room.join(state, claims.role, at)
+            seats = self._rooms[claims.session_id]
+            previous = seats.get(claims.role)
             taken_elsewhere = previous is not None and previous.client_id != message.client_id
+            # A window may take the seat over when its person asks ("use this window").
             if taken_elsewhere and not message.take_over:
-                # Not final: if that other window died, its heartbeat soon lets this one in.
-                await self._refuse(
-                    ws,
+                raise rules.Rejected(
                     "room_full",
                     f"the {claims.role} is already in this room from another window; "
                     "this one joins when that one leaves",
-                    final=False,
                 )
-                return None
-            if previous is not None:
-                await self._record(claims.session_id, ParticipantLeft, claims.role)
-            state = await self._record(claims.session_id, ParticipantJoined, claims.role)
-            room[claims.role] = connection
-            await send(
-                ws,
-                {
-                    "type": "welcome",
-                    "role": claims.role,
-                    # Perfect negotiation needs exactly one polite peer.
-                    "polite": claims.role == "mentoree",
-                    "ice_servers": list(self._config.ice_servers),
-                    # How the browser throttles its camera analytics uplink at the sender.
-                    "uplink": self._config.camera.sender_limits(),
-                    "session": live_state(state, time.time()),
-                },
-            )
-            peer = room.get(other_role(claims.role))
-            if peer is not None:
-                await send(peer.ws, {"type": "peer", "event": "joined"})
-        if previous is not None:
-            self._in_background(self._close_replaced(previous))
+            replaced.extend([previous] if previous is not None else [])
+            seats[claims.role] = connection
+            # The welcome goes out when the join is recorded (see on_recorded).
+            self._arriving[claims.session_id, claims.role].append(connection)
+            return joined
+
+        try:
+            await self._book.execute(claims.session_id, take_seat)
+        except (UnknownSession, rules.Rejected) as refused:
+            await self._refuse_admission(socket, claims.session_id, refused)
+            return None
+        for previous in replaced:
+            previous.socket.send_error("replaced", "you joined this room from a newer window")
+            previous.socket.close(CLOSE_REPLACED, b"replaced")
         return connection
 
-    def _hello_overdue(self, ws: web.WebSocketResponse) -> None:
+    async def _refuse_admission(self, socket: Socket, session_id: str, refused: Exception) -> None:
+        if isinstance(refused, UnknownSession):
+            self._refuse(socket, "unknown_session", "this session does not exist")
+            return
+        assert isinstance(refused, rules.Rejected)
+        if refused.code == "session_ended":
+            state = await self._book.get(session_id)
+            socket.send({"type": "state", "session": live_state(state, self._clock.now())})
+        # Not final when the room is full: if that other window died, its heartbeat soon
+        # lets this one in.
+        self._refuse(socket, refused.code, refused.message, final=refused.code != "room_full")
+
+    def _welcome(self, connection: Connection, state: SessionState) -> None:
+        role = connection.role
+        connection.socket.send(
+            {
+                "type": "welcome",
+                "role": role,
+                # Perfect negotiation needs exactly one polite peer.
+                "polite": role == "mentoree",
+                "ice_servers": list(self._config.ice_servers),
+                # How the browser throttles its camera analytics uplink at the sender.
+                "uplink": self._config.camera.sender_limits(),
+                "session": live_state(state, self._clock.now()),
+            },
+        )
+        connection.welcomed = True
+
+    def _hello_overdue(self, socket: Socket) -> None:
         seconds = self._config.hello_timeout_seconds
         message = f"no hello within {seconds:g} s of connecting"
-        self._in_background(self._refuse(ws, "hello_timeout", message, final=False))
+        self._refuse(socket, "hello_timeout", message, final=False)
 
-    async def _refuse(
-        self, ws: web.WebSocketResponse, code: str, message: str, *, final: bool = True
-    ) -> None:
+    @staticmethod
+    def _refuse(socket: Socket, code: str, message: str, *, final: bool = True) -> None:
         """Say why and close: for good, or (``final=False``) for the client to retry."""
-        await send_error(ws, code, message)
-        close_code = CLOSE_REFUSED if final else CLOSE_TRY_LATER
-        self._in_background(ws.close(code=close_code, message=code.encode()))
-
-    async def _close_replaced(self, connection: Connection) -> None:
-        await send_error(connection.ws, "replaced", "you joined this room from a newer window")
-        await connection.ws.close(code=CLOSE_REPLACED, message=b"replaced")
+        socket.send_error(code, message)
+        socket.close(CLOSE_REFUSED if final else CLOSE_TRY_LATER, code.encode())
 
     def _in_background(self, work: Any) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(work)
@@ -317,7 +310,7 @@ class RoomHub:
         return task
 
     async def _dispatch(self, connection: Connection, message: ClientMessage) -> None:
-        if await self._refuse_if_expired(connection):
+        if self._refuse_if_expired(connection):
             return
         role = connection.role
         match message:
@@ -343,82 +336,84 @@ class RoomHub:
             case Speaking(speaking=speaking):
                 await self._act(
                     connection,
-                    lambda _, at: SpeakingChanged(at=at, actor=role, role=role, speaking=speaking),
+                    lambda state, at: room.report_speaking(state, role, speaking, at),
                 )
             case CameraReport(enabled=enabled, muted=muted, ended=ended):
                 await self._cameras.report(
                     connection.session_id, role, enabled=enabled, muted=muted, ended=ended
                 )
             case Hello():
-                await send_error(connection.ws, "already_joined", "this connection has joined")
+                connection.socket.send_error("already_joined", "this connection has joined")
 
-    async def _refuse_if_expired(self, connection: Connection) -> bool:
+    def _refuse_if_expired(self, connection: Connection) -> bool:
         """Whether the invite this connection joined with has expired (and it was told)."""
-        if connection.claims.expires_at > time.time():
+        if connection.claims.expires_at > self._clock.now():
             return False
-        await self._refuse(connection.ws, "unauthorized", "this invite link has expired")
+        self._refuse(connection.socket, "unauthorized", "this invite link has expired")
         return True
 
     async def _relay(self, connection: Connection, message: Signal) -> None:
         """Pass a negotiation message on to the other participant's browser, if present."""
-        if await self._refuse_if_expired(connection):
+        if self._refuse_if_expired(connection):
             return
         peer = self._rooms[connection.session_id].get(other_role(connection.role))
-        if peer is not None:
-            await send(peer.ws, message)
+        if peer is not None and peer.welcomed:
+            peer.socket.send(message)
 
-    async def _act(
-        self, connection: Connection, decide: Callable[[SessionState, float], Event]
-    ) -> None:
-        """Turn a participant's request into an event, or tell them why it was refused."""
-        async with self._book.lock(connection.session_id):
-            state = await self._book.get(connection.session_id)
-            if state.over:
-                await send_error(connection.ws, "session_ended", "this session has ended")
-                return
-            try:
-                event = decide(state, time.time())
-            except rules.Rejected as refusal:
-                await send_error(connection.ws, refusal.code, refusal.message)
-                return
-            await self._book.record(connection.session_id, event)
+    async def _act(self, connection: Connection, decide: Decide) -> None:
+        """Decide a participant's request through the book, or tell them why it was refused."""
+        try:
+            await self._book.execute(connection.session_id, decide)
+        except rules.Rejected as refusal:
+            connection.socket.send_error(refusal.code, refusal.message)
 
     async def _leave(self, connection: Connection) -> None:
-        async with self._book.lock(connection.session_id):
-            room = self._rooms.get(connection.session_id, {})
-            if room.get(connection.role) is not connection:
-                return  # replaced by a newer connection, which already recorded the change
-            del room[connection.role]
-            if not room:
+        def free_seat(state: SessionState, at: float) -> tuple[Event, ...]:
+            seats = self._rooms.get(connection.session_id, {})
+            if seats.get(connection.role) is not connection:
+                return ()  # replaced by a newer connection, which recorded the change
+            del seats[connection.role]
+            if not seats:
                 del self._rooms[connection.session_id]
-            state = await self._book.get(connection.session_id)
-            if state.over:
-                return
-            await self._record(connection.session_id, ParticipantLeft, connection.role)
-            peer = room.get(other_role(connection.role))
-            if peer is not None:
-                await send(peer.ws, {"type": "peer", "event": "left"})
+            return room.leave(state, connection.role, at)
 
-    async def _record(
-        self, session_id: str, event_type: type[ParticipantJoined | ParticipantLeft], role: Role
-    ) -> SessionState:
-        event: Event = event_type(at=time.time(), actor=role, role=role)
-        return await self._book.record(session_id, event)
+        with contextlib.suppress(UnknownSession):  # deleted meanwhile: nothing to record
+            await self._book.execute(connection.session_id, free_seat)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: push the new state to everyone in the session's room."""
-        message = {"type": "state", "session": live_state(state, time.time())}
-        for connection in list(self._rooms.get(state.session_id, {}).values()):
-            await send(connection.ws, message)
-            if isinstance(event, SessionCancelled):
-                await self._refuse(connection.ws, "session_cancelled", "this session was cancelled")
+        """Dispatcher subscriber: push the new state to everyone in the session's room; welcome
+        whoever's join this is, and tell their peer."""
+        seats = self._rooms.get(state.session_id, {})
+        message = {"type": "state", "session": live_state(state, self._clock.now())}
+        for connection in list(seats.values()):
+            if connection.welcomed:
+                connection.socket.send(message)
+                if isinstance(event, SessionCancelled):
+                    self._refuse(
+                        connection.socket, "session_cancelled", "this session was cancelled"
+                    )
+        match event:
+            case ParticipantJoined(role=role) if (state.session_id, role) in self._arriving:
+                # Joins are recorded in the order their connections took the seat.
+                arriving = self._arriving[state.session_id, role]
+                joined = arriving.popleft()
+                if not arriving:
+                    del self._arriving[state.session_id, role]
+                self._welcome(joined, state)
+                self._tell_peer(seats, role, "joined")
+            case ParticipantLeft(role=role) if role not in seats:
+                self._tell_peer(seats, role, "left")
+
+    @staticmethod
+    def _tell_peer(seats: dict[Role, Connection], role: Role, change: str) -> None:
+        peer = seats.get(other_role(role))
+        if peer is not None and peer.welcomed:
+            peer.socket.send({"type": "peer", "event": change})
 
     def forget(self, session_id: str) -> None:
         """The session is deleted: close its room, and keep nothing of it."""
         for connection in self._rooms.pop(session_id, {}).values():
-            self._in_background(
-                self._refuse(connection.ws, "session_deleted", "this session was deleted")
-            )
+            self._refuse(connection.socket, "session_deleted", "this session was deleted")
         self._join_limits.pop(session_id, None)
 
     async def close(self) -> None:

@@ -10,7 +10,6 @@ address; signing out ends every session issued so far, on the server.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from aiohttp import web
 
@@ -19,7 +18,7 @@ from server.auth import is_admin, require_admin, signed_in
 from server.config import Config
 from server.endpoints import decode_body
 from server.errors import json_error
-from server.keys import ADMIN_GUESSES, CONFIG, SIGN_OUTS
+from server.keys import ADMIN_GUESSES, CLOCK, CONFIG, SIGN_OUTS
 from server.mpm_session import COOKIE_NAME, MpmSession, issue_session
 from server.schemas import SignInRequest
 
@@ -58,7 +57,7 @@ async def sign_in(request: web.Request) -> web.Response:
     value, session = issue_session(
         config.secret,
         config.admin_token,
-        expires_at=time.time() + SESSION_SECONDS,
+        expires_at=request.app[CLOCK].now() + SESSION_SECONDS,
         generation=request.app[SIGN_OUTS].generation,
     )
     response = web.json_response(_session_json(session))

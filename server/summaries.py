@@ -12,12 +12,12 @@ from aiohttp import web
 
 from analytics import rules
 from analytics.disclosure import Reader, summary_for
-from analytics.events import ROLES, Actor, Role
+from analytics.events import Role
 from analytics.receipts import Receipt, receipts_for
 from analytics.report import iso, render_html_fragment, render_markdown, to_json
 from analytics.session import SessionState
 from analytics.summary import Summary, summarise
-from server.auth import require_session_access
+from server.auth import Admin, Asker, Participant, require_session_access
 from server.endpoints import act, decode_body, session_or_404
 from server.errors import json_error
 from server.keys import CONFIG, COURIER
@@ -29,23 +29,21 @@ __all__ = ["routes"]
 routes = web.RouteTableDef()
 
 
-def _reader(actor: Actor) -> Reader:
-    if actor == "mentor" or actor == "mentoree" or actor == "mpm":
-        return actor
-    raise json_error(web.HTTPForbidden, "summaries are for the participants and the MPM")
+def _reader(asker: Asker) -> Reader:
+    return "mpm" if isinstance(asker, Admin) else asker.role
 
 
-async def ended_summary(request: web.Request, state: SessionState, actor: Actor) -> Summary:
-    """The session's summary as ``actor`` may read it, or 409 before the end."""
+async def ended_summary(request: web.Request, state: SessionState, asker: Asker) -> Summary:
+    """The session's summary as ``asker`` may read it, or 409 before the end."""
     if state.status != "ended":
         raise json_error(web.HTTPConflict, f"the session is {state.status}: no summary yet")
-    return summary_for(summarise(state, request.app[CONFIG].summary), _reader(actor))
+    return summary_for(summarise(state, request.app[CONFIG].summary), _reader(asker))
 
 
-async def readable_session(request: web.Request) -> tuple[Actor, SessionState]:
+async def readable_session(request: web.Request) -> tuple[Asker, SessionState]:
     session_id = request.match_info["session_id"]
-    actor = require_session_access(request.app[CONFIG], request, session_id, token_in_query=True)
-    return actor, await session_or_404(request, session_id)
+    asker = require_session_access(request.app[CONFIG], request, session_id, token_in_query=True)
+    return asker, await session_or_404(request, session_id)
 
 
 def _receipt_json(receipt: Receipt | None) -> dict[str, Any] | None:
@@ -69,22 +67,22 @@ def own_receipts(request: web.Request, state: SessionState, role: Role) -> dict[
     }
 
 
-def _participant(actor: Actor) -> Role:
-    if actor not in ROLES:
+def _participant(asker: Asker) -> Role:
+    if not isinstance(asker, Participant):
         raise json_error(web.HTTPForbidden, "receipts are for the participants")
-    return "mentor" if actor == "mentor" else "mentoree"
+    return asker.role
 
 
 @routes.get("/api/sessions/{session_id}/summary")
 async def summary_json(request: web.Request) -> web.Response:
-    actor, state = await readable_session(request)
-    return web.json_response(to_json(await ended_summary(request, state, actor)))
+    asker, state = await readable_session(request)
+    return web.json_response(to_json(await ended_summary(request, state, asker)))
 
 
 @routes.get("/api/sessions/{session_id}/summary.md")
 async def summary_markdown(request: web.Request) -> web.Response:
-    actor, state = await readable_session(request)
-    markdown = render_markdown(await ended_summary(request, state, actor))
+    asker, state = await readable_session(request)
+    markdown = render_markdown(await ended_summary(request, state, asker))
     return web.Response(text=markdown, content_type="text/markdown")
 
 
@@ -115,16 +113,16 @@ async def participant_summary_page(request: web.Request) -> web.Response:
 @routes.get("/api/sessions/{session_id}/summary.html")
 async def summary_page(request: web.Request) -> web.Response:
     """The summary as a page; participants can also rate the meeting and raise concerns."""
-    actor, state = await readable_session(request)
-    summary = await ended_summary(request, state, actor)
-    role = actor if actor in ROLES else None
+    asker, state = await readable_session(request)
+    summary = await ended_summary(request, state, asker)
+    role = asker.role if isinstance(asker, Participant) else None
     return render(
         request,
         "summary.html",
         {
             "summary": summary,
             "fragment": render_html_fragment(summary),
-            "actor": actor,
+            "actor": asker.actor,
             "rating": state.ratings.get(role) if role else None,
             "partner": summary.mentoree if role == "mentor" else summary.mentor,
         },
@@ -144,26 +142,26 @@ async def receipts(request: web.Request) -> web.Response:
 async def raise_concern(request: web.Request) -> web.Response:
     """Raise a concern; the answer says how far the author's own concerns got, no more."""
     session_id = request.match_info["session_id"]
-    actor = require_session_access(request.app[CONFIG], request, session_id)
+    asker = require_session_access(request.app[CONFIG], request, session_id)
     body = await decode_body(request, ConcernRequest)
     text = body.text.strip()
     state = await act(
-        request, session_id, lambda state, at: rules.raise_concern(state, actor, text, at)
+        request, session_id, lambda state, at: rules.raise_concern(state, asker.actor, text, at)
     )
-    return web.json_response(own_receipts(request, state, _participant(actor)), status=201)
+    return web.json_response(own_receipts(request, state, _participant(asker)), status=201)
 
 
 @routes.post("/api/sessions/{session_id}/rating")
 async def rate_meeting(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
-    actor = require_session_access(request.app[CONFIG], request, session_id)
+    asker = require_session_access(request.app[CONFIG], request, session_id)
     body = await decode_body(request, RatingRequest)
     comment = body.comment.strip()
     state = await act(
         request,
         session_id,
         lambda state, at: rules.rate_meeting(
-            state, actor, body.score, comment, at, shared=body.shared
+            state, asker.actor, body.score, comment, at, shared=body.shared
         ),
     )
     return web.json_response(
@@ -171,6 +169,6 @@ async def rate_meeting(request: web.Request) -> web.Response:
             "score": body.score,
             "comment": comment,
             "shared": body.shared,
-            **own_receipts(request, state, _participant(actor)),
+            **own_receipts(request, state, _participant(asker)),
         }
     )

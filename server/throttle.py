@@ -8,7 +8,6 @@ sender that stays under the rate is never slowed, and one sender's excess touche
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Hashable
 
 from aiohttp import web
@@ -43,7 +42,7 @@ class Throttle:
         per_minute: float,
         burst: int,
         what: str,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float],
     ) -> None:
         self._buckets = BucketsByKey(rate=per_minute / 60, burst=burst)
         self._what = what
@@ -75,13 +74,16 @@ class Throttle:
         self._buckets.bucket(key, now).allow(now)
 
 
-def admin_guesses() -> Throttle:
-    """The throttle on wrong admin tokens, per client address."""
+def admin_guesses(clock: Callable[[], float]) -> Throttle:
+    """The throttle on wrong admin tokens, per client address, timed by ``clock``."""
     return Throttle(
-        per_minute=ADMIN_GUESSES_PER_MINUTE, burst=ADMIN_GUESS_BURST, what="wrong tokens"
+        per_minute=ADMIN_GUESSES_PER_MINUTE,
+        burst=ADMIN_GUESS_BURST,
+        what="wrong tokens",
+        clock=clock,
     )
 
 
-def participant_writes() -> Throttle:
+def participant_writes(clock: Callable[[], float]) -> Throttle:
     """The throttle on participants' HTTP writes, per invite (session and role)."""
-    return Throttle(per_minute=WRITES_PER_MINUTE, burst=WRITE_BURST, what="requests")
+    return Throttle(per_minute=WRITES_PER_MINUTE, burst=WRITE_BURST, what="requests", clock=clock)

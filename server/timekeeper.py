@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from functools import partial
 
 from analytics.clock import ClockPolicy, due_events, next_deadline
 from analytics.events import Event
 from analytics.session import SessionState
+from server.clock import Clock, Timer
 from server.sessions import SessionBook, UnknownSession
 
 __all__ = ["Timekeeper"]
@@ -25,10 +26,11 @@ log = logging.getLogger(__name__)
 class Timekeeper:
     """Fires the clock's due events for every live session."""
 
-    def __init__(self, book: SessionBook, policy: ClockPolicy) -> None:
+    def __init__(self, book: SessionBook, policy: ClockPolicy, clock: Clock) -> None:
         self._book = book
         self._policy = policy
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._clock = clock
+        self._timers: dict[str, Timer] = {}
         self._ticks: set[asyncio.Task[None]] = set()
 
     async def resume(self) -> None:
@@ -37,7 +39,7 @@ class Timekeeper:
             self.arm(state)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
-        """Book listener: the session changed, so its next deadline may have too."""
+        """Dispatcher subscriber: the session changed, so its next deadline may have too."""
         self.arm(state)
 
     def arm(self, state: SessionState) -> None:
@@ -48,9 +50,8 @@ class Timekeeper:
         deadline = next_deadline(state, self._policy)
         if deadline is None:
             return
-        delay = max(0.0, deadline - time.time())
-        self._timers[state.session_id] = asyncio.get_running_loop().call_later(
-            delay, self._start_tick, state.session_id
+        self._timers[state.session_id] = self._clock.call_at(
+            deadline, partial(self._start_tick, state.session_id)
         )
 
     def forget(self, session_id: str) -> None:
@@ -66,16 +67,18 @@ class Timekeeper:
         task.add_done_callback(self._ticks.discard)
 
     async def _tick(self, session_id: str) -> None:
-        async with self._book.lock(session_id):
-            try:
-                state = await self._book.get(session_id)
-            except UnknownSession:
-                return  # deleted while this tick waited for the lock
-            events = due_events(state, time.time(), self._policy)
-            for event in events:
-                state = await self._book.record(session_id, event)
-            if not events:
-                self.arm(state)  # woke a little early: wait for the real deadline
+        due: list[Event] = []
+
+        def decide(state: SessionState, at: float) -> list[Event]:
+            due.extend(due_events(state, at, self._policy))
+            return due
+
+        try:
+            state = await self._book.execute(session_id, decide)
+        except UnknownSession:
+            return  # deleted while this tick waited
+        if not due:
+            self.arm(state)  # woke a little early: wait for the real deadline
 
     async def close(self) -> None:
         """Stop every timer and wait for ticks under way."""

@@ -81,10 +81,7 @@ def live_state(state: SessionState, now: float) -> dict[str, Any]:
                 "name": state.person(role).name,
                 "present": state.presence[role].present,
                 "joins": state.presence[role].joins,
-                # Talk before the start counts for nothing, even while a stretch is open.
-                "talk_seconds": round(state.talk[role].seconds_at(now), 1)
-                if state.started_at is not None
-                else 0.0,
+                "talk_seconds": round(state.talk_seconds(role, now), 1),
                 **_camera(state, role, now),
             }
             for role in ROLES

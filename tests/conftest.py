@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, unused_port
 from aiosmtpd.controller import Controller
 
 from server.app import make_app
+from server.clock import Clock, SystemClock
 from server.config import Config, load_config
 from tests.postgres import Cluster, start_cluster_or_skip
 from tests.utils import (
@@ -68,8 +69,14 @@ async def postgres_url(postgres_cluster: Cluster) -> str:
 
 
 @pytest.fixture
-def app(config: Config) -> web.Application:
-    return make_app(config)
+def clock() -> Clock:
+    """The app's clock: the system's, unless a module brings a clock it moves by hand."""
+    return SystemClock()
+
+
+@pytest.fixture
+def app(config: Config, clock: Clock) -> web.Application:
+    return make_app(config, clock=clock)
 
 
 @pytest.fixture

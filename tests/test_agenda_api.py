@@ -8,6 +8,7 @@ import pytest
 
 from analytics.clock import ClockPolicy
 from server.app import make_app
+from server.clock import ManualClock, SystemClock
 from tests.room_client import hello, join, receive_error, receive_state, started
 from tests.utils import (
     ADMIN_TOKEN,
@@ -21,29 +22,18 @@ from tests.utils import (
 AGENDA = {"items": [{"text": "Goals for the term"}, {"text": "Feedback on my CV", "minutes": 10}]}
 
 
-class WallClock:
-    """Stands in for the ``time`` module in the server: wall time that moves only when told."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def time(self):
-        return self.now
-
-    def monotonic(self):
-        return time.monotonic()  # rate limits keep real time: the test is no flood
-
-    def advance(self, seconds):
-        self.now += seconds
+@pytest.fixture
+def wall_clock():
+    """A clock the test moves: event timestamps and API reads in step with it."""
+    return ManualClock(float(int(time.time())))  # whole seconds: exact in ISO timestamps
 
 
 @pytest.fixture
-def wall_clock(monkeypatch):
-    """Event timestamps and API reads in step with a clock the test moves."""
-    clock = WallClock(float(int(time.time())))  # whole seconds: exact in ISO timestamps
-    for module in ("server.signalling", "server.api", "server.endpoints"):
-        monkeypatch.setattr(f"{module}.time", clock)
-    return clock
+def clock(request):
+    """The app's clock: the test's own when it asks for ``wall_clock``."""
+    if "wall_clock" in request.fixturenames:
+        return request.getfixturevalue("wall_clock")
+    return SystemClock()
 
 
 async def put_agenda(client, session, body, headers):

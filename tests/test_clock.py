@@ -227,7 +227,7 @@ def test_the_warnings_follow_the_policy():
 def test_an_end_with_time_left_is_an_early_end():
     state = started_session(ended(START + 10 * MINUTE))
 
-    assert ended_early(state)
+    assert ended_early(state, grace_minutes=1)
 
 
 def test_an_end_within_the_last_minute_is_not_early():
@@ -236,14 +236,14 @@ def test_an_end_within_the_last_minute_is_not_early():
     on_time = started_session(ended(START + 45 * MINUTE))
     late = started_session(ended(START + 50 * MINUTE))
 
-    assert ended_early(just_over_a_minute_left)
-    assert not ended_early(within_the_last_minute)
-    assert not ended_early(on_time)
-    assert not ended_early(late)
+    assert ended_early(just_over_a_minute_left, grace_minutes=1)
+    assert not ended_early(within_the_last_minute, grace_minutes=1)
+    assert not ended_early(on_time, grace_minutes=1)
+    assert not ended_early(late, grace_minutes=1)
 
 
 def test_a_session_still_running_has_not_ended_early():
-    assert not ended_early(started_session())
+    assert not ended_early(started_session(), grace_minutes=1)
 
 
 def test_overrun_is_the_time_used_beyond_the_allotted_time():

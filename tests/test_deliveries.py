@@ -5,7 +5,7 @@ from aiohttp import web
 
 from analytics.events import SummaryDeliveryFailed
 from server.config import load_config
-from server.keys import BOOK
+from server.keys import DISPATCHER
 from tests.room_client import end
 from tests.utils import ADMIN_TOKEN, PUBLIC_URL, SECRET, Recorded, bearer, delivered
 
@@ -50,7 +50,7 @@ def config(tmp_path, receiver):
 @pytest.fixture
 def recorded(app, client):
     recorded = Recorded()
-    app[BOOK].add_listener(recorded.on_recorded)
+    app[DISPATCHER].subscribe(recorded.on_recorded)
     return recorded
 
 

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from analytics.events import (
 from analytics.outgoing import ConcernAlert
 from analytics.report import render_html_document, render_markdown, to_json
 from analytics.summary import SummaryPolicy
+from server.clock import SystemClock
 from server.config import DeliverySettings, load_config
 from server.delivery import (
     EmailChannel,
@@ -39,10 +41,11 @@ from server.delivery import (
     channels_from,
     retry_delay,
 )
+from server.dispatcher import Dispatcher
 from server.sessions import SessionBook
 from server.store import SqliteEventStore, decode_event
 from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
-from tests.utils import Mailbox, Recorded, delivered
+from tests.utils import Mailbox, Recorded, delivered, recording
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
 
@@ -56,13 +59,13 @@ async def store(tmp_path):
 
 @pytest.fixture
 def book(store):
-    return SessionBook(store)
+    return SessionBook(store, SystemClock(), Dispatcher())
 
 
 @pytest.fixture
 def recorded(book):
     recorded = Recorded()
-    book.add_listener(recorded.on_recorded)
+    book.dispatcher.subscribe(recorded.on_recorded)
     return recorded
 
 
@@ -73,9 +76,9 @@ async def courier_for():
 
     def make(book, channels, **options):
         courier = SummaryCourier(
-            book, channels, SummaryPolicy(), first_retry_seconds=0.05, **options
+            book, channels, SummaryPolicy(), SystemClock(), first_retry_seconds=0.05, **options
         )
-        book.add_listener(courier.on_recorded)
+        book.dispatcher.subscribe(courier.on_recorded)
         couriers.append(courier)
         return courier
 
@@ -89,8 +92,7 @@ async def record(book, events):
     first, *rest = events
     await book.schedule(first)
     for event in rest:
-        async with book.lock(first.session_id):
-            await book.record(first.session_id, event)
+        await book.execute(first.session_id, recording(event))
 
 
 def deliveries(events):
@@ -161,7 +163,7 @@ async def test_the_webhook_is_signed_and_retried_after_a_500_until_it_is_deliver
     book, store, recorded, courier_for, receiver
 ):
     webhook, url = receiver
-    courier_for(book, [WebhookChannel(url, WEBHOOK_SECRET)])
+    courier_for(book, [WebhookChannel(url, WEBHOOK_SECRET, time.time)])
     events = meeting(minutes=30)
 
     await record(book, events)
@@ -201,7 +203,7 @@ async def test_the_readme_verifier_takes_a_delivery_and_refuses_it_old_altered_o
 ):
     app, webhook = receiving(WEBHOOK_SECRET)
     server = await aiohttp_server(app, host="127.0.0.1")
-    channel = WebhookChannel(str(server.make_url("/hooks/summary")), WEBHOOK_SECRET)
+    channel = WebhookChannel(str(server.make_url("/hooks/summary")), WEBHOOK_SECRET, time.time)
 
     await channel.deliver(summary_of(meeting()))
 
@@ -227,7 +229,7 @@ async def test_a_standard_webhooks_secret_signs_with_its_decoded_key_and_alerts_
     secret = b"whsec_" + base64.b64encode(key)
     app, webhook = receiving(secret)
     server = await aiohttp_server(app, host="127.0.0.1")
-    channel = WebhookChannel(str(server.make_url("/hooks/summary")), secret)
+    channel = WebhookChannel(str(server.make_url("/hooks/summary")), secret, time.time)
     alert = ConcernAlert(
         session_id="s1",
         number=1,
@@ -253,7 +255,7 @@ async def test_a_standard_webhooks_secret_signs_with_its_decoded_key_and_alerts_
 async def test_the_old_body_signature_is_still_sent_for_one_release(steady_receiver):
     webhook, url = steady_receiver
 
-    await WebhookChannel(url, WEBHOOK_SECRET).deliver(summary_of(meeting()))
+    await WebhookChannel(url, WEBHOOK_SECRET, time.time).deliver(summary_of(meeting()))
 
     (received,) = webhook.received
     expected = "sha256=" + hmac.new(WEBHOOK_SECRET, received.body, hashlib.sha256).hexdigest()
@@ -268,7 +270,7 @@ async def test_a_webhook_refused_with_a_401_fails_for_good_at_once_until_the_mpm
     book, store, recorded, courier_for, receiver
 ):
     webhook, url = receiver
-    courier = courier_for(book, [WebhookChannel(url, b"not-the-shared-secret")])
+    courier = courier_for(book, [WebhookChannel(url, b"not-the-shared-secret", time.time)])
 
     await record(book, meeting())
     failure = await recorded.wait_for(final_failure)
@@ -281,8 +283,9 @@ async def test_a_webhook_refused_with_a_401_fails_for_good_at_once_until_the_mpm
     assert state.deliveries["webhook"].failed
     assert state.deliveries["webhook"].last_error == failure.error
 
-    async with book.lock("s1"):
-        await book.record("s1", DeliveryRetried(at=T0 + DAY, actor="mpm", channel="webhook"))
+    await book.execute(
+        "s1", recording(DeliveryRetried(at=T0 + DAY, actor="mpm", channel="webhook"))
+    )
     await recorded.wait_for(lambda e: final_failure(e) and e is not failure)
     await asyncio.wait_for(courier.settled(), 5)
 
@@ -307,13 +310,11 @@ async def test_a_channel_gives_up_after_the_most_attempts_in_a_row_and_a_retry_d
         (2, False),
         (3, True),
     ]
-    async with book.lock("s1"):
-        await book.record("s1", rated("mentor", 5, "", T0 + DAY))
+    await book.execute("s1", recording(rated("mentor", 5, "", T0 + DAY)))
     await asyncio.wait_for(courier.settled(), 5)
     assert channel.calls == 3  # a new version does not wake a channel that gave up
 
-    async with book.lock("s1"):
-        await book.record("s1", DeliveryRetried(at=T0 + DAY, actor="mpm", channel="flaky"))
+    await book.execute("s1", recording(DeliveryRetried(at=T0 + DAY, actor="mpm", channel="flaky")))
     await recorded.wait_for(delivered_version("flaky", 2))
 
     assert channel.calls == 4
@@ -420,7 +421,7 @@ async def test_a_webhooks_4xx_is_permanent_but_timeouts_throttling_and_5xx_are_n
     app = web.Application()
     app.router.add_post("/hook", answer)
     server = await aiohttp_server(app, host="127.0.0.1")
-    channel = WebhookChannel(str(server.make_url("/hook")), WEBHOOK_SECRET)
+    channel = WebhookChannel(str(server.make_url("/hook")), WEBHOOK_SECRET, time.time)
 
     with pytest.raises(Exception, match=str(status)) as raised:
         await channel.deliver(summary_of(meeting()))
@@ -515,14 +516,14 @@ def session(session_id):
 async def test_after_a_restart_resume_delivers_a_summary_whose_delivery_had_failed(
     store, courier_for, tmp_path
 ):
-    before_restart = SessionBook(store)
+    before_restart = SessionBook(store, SystemClock(), Dispatcher())
     failure = SummaryDeliveryFailed(
         at=T0 + 3600, actor="system", channel="outbox", attempt=1, error="disk full"
     )
     await record(before_restart, [*meeting(), failure])
-    book = SessionBook(store)
+    book = SessionBook(store, SystemClock(), Dispatcher())
     recorded = Recorded()
-    book.add_listener(recorded.on_recorded)
+    book.dispatcher.subscribe(recorded.on_recorded)
     outbox = tmp_path / "outbox"
     courier = courier_for(book, [OutboxChannel(outbox)])
 
@@ -540,7 +541,7 @@ async def test_after_a_restart_resume_delivers_a_summary_whose_delivery_had_fail
 async def test_resume_leaves_delivered_and_unfinished_sessions_alone_and_counts_on(
     store, courier_for
 ):
-    before_restart = SessionBook(store)
+    before_restart = SessionBook(store, SystemClock(), Dispatcher())
     await record(
         before_restart,
         [
@@ -558,9 +559,9 @@ async def test_resume_leaves_delivered_and_unfinished_sessions_alone_and_counts_
         ],
     )
     await record(before_restart, meeting(scheduled=session("live"))[:-1])
-    book = SessionBook(store)
+    book = SessionBook(store, SystemClock(), Dispatcher())
     recorded = Recorded()
-    book.add_listener(recorded.on_recorded)
+    book.dispatcher.subscribe(recorded.on_recorded)
     channel = FlakyChannel("flaky", failures=1)
     courier = courier_for(book, [channel])
 
@@ -608,7 +609,7 @@ async def steady_receiver(aiohttp_server):
 def every_channel(url, controller, outbox):
     return [
         OutboxChannel(outbox),
-        WebhookChannel(url, WEBHOOK_SECRET),
+        WebhookChannel(url, WEBHOOK_SECRET, time.time),
         EmailChannel(
             hostname="127.0.0.1",
             port=controller.port,
@@ -641,8 +642,7 @@ async def test_a_rating_after_the_end_is_delivered_again_as_version_2_by_every_c
     for channel in ("outbox", "webhook", "email"):
         await recorded.wait_for(delivered_version(channel, 1))
 
-    async with book.lock("s1"):
-        await book.record("s1", rated("mentoree", 4, "Useful", events[-1].at + 60))
+    await book.execute("s1", recording(rated("mentoree", 4, "Useful", events[-1].at + 60)))
     for channel in ("outbox", "webhook", "email"):
         await recorded.wait_for(delivered_version(channel, 2))
 
@@ -679,8 +679,9 @@ async def test_a_concern_during_the_meeting_reaches_the_program_manager_at_once(
     courier_for(book, every_channel(url, controller, tmp_path / "outbox"))
     events = meeting(minutes=30)
     await record(book, events[:-1])  # still under way
-    async with book.lock("s1"):
-        await book.record("s1", concern("mentoree", "He keeps checking his phone", T0 + 600))
+    await book.execute(
+        "s1", recording(concern("mentoree", "He keeps checking his phone", T0 + 600))
+    )
 
     for channel in ("webhook", "email"):
         await recorded.wait_for(
@@ -737,9 +738,9 @@ def test_channels_from_settings_with_everything_on(tmp_path):
         mail_from="meet@example.org",
     )
 
-    assert channels_from(settings) == [
+    assert channels_from(settings, SystemClock()) == [
         OutboxChannel(tmp_path),
-        WebhookChannel("https://mpm.example.org/hook", b"shh"),
+        WebhookChannel("https://mpm.example.org/hook", b"shh", time.time),
         EmailChannel(
             hostname="smtp.example.org",
             port=2525,
@@ -753,13 +754,13 @@ def test_channels_from_settings_with_everything_on(tmp_path):
 
 
 def test_no_settings_no_channels():
-    assert channels_from(DeliverySettings()) == []
+    assert channels_from(DeliverySettings(), SystemClock()) == []
 
 
 def test_a_webhook_needs_a_secret_and_email_needs_the_mpms_address():
     settings = DeliverySettings(webhook_url="https://mpm.example.org/hook", smtp_host="smtp")
 
-    assert channels_from(settings) == []
+    assert channels_from(settings, SystemClock()) == []
 
 
 def test_the_outbox_in_the_data_dir_is_the_default_channel(tmp_path):
@@ -768,7 +769,7 @@ def test_the_outbox_in_the_data_dir_is_the_default_channel(tmp_path):
         environ={"MENTORMEET_ADMIN_TOKEN": "t" * 32, "MENTORMEET_SECRET": "s" * 32},
     )
 
-    assert channels_from(config.delivery) == [OutboxChannel(tmp_path / "outbox")]
+    assert channels_from(config.delivery, SystemClock()) == [OutboxChannel(tmp_path / "outbox")]
 
 
 def test_channels_come_from_the_environment(tmp_path):
@@ -788,8 +789,8 @@ def test_channels_come_from_the_environment(tmp_path):
         },
     )
 
-    webhook, mail = channels_from(config.delivery)
-    assert webhook == WebhookChannel("https://mpm.example.org/hook", b"shh")
+    webhook, mail = channels_from(config.delivery, SystemClock())
+    assert webhook == WebhookChannel("https://mpm.example.org/hook", b"shh", time.time)
     assert (mail.name, mail.hostname, mail.port, mail.start_tls) == (
         "email",
         "smtp.example.org",

@@ -180,7 +180,9 @@ async def test_concerns_are_capped_per_participant_and_session_across_restarts(
     aiohttp_client, config
 ):
     app = make_app(config)
-    app[PARTICIPANT_WRITES] = Throttle(per_minute=60_000, burst=1000, what="requests")
+    app[PARTICIPANT_WRITES] = Throttle(
+        per_minute=60_000, burst=1000, what="requests", clock=time.monotonic
+    )
     client = await aiohttp_client(app)
     response = await client.post("/api/sessions", json=SESSION_REQUEST, headers=bearer(ADMIN_TOKEN))
     body = await response.json()

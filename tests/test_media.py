@@ -30,13 +30,15 @@ from analytics.events import (
     SessionScheduled,
 )
 from server.cameras import CameraWatch
+from server.clock import SystemClock
+from server.dispatcher import Dispatcher
 from server.keys import CONFIG, STORE, UPLINKS
 from server.media import UplinkPeers, small_gray
 from server.sessions import SessionBook
 from server.store import SqliteEventStore
 from tests import camera_images
 from tests.uplink_client import SyntheticCamera, complete_offer, open_uplink
-from tests.utils import ADMIN_TOKEN, ScheduledSession, bearer
+from tests.utils import ADMIN_TOKEN, ScheduledSession, bearer, recording
 
 T = Any
 
@@ -392,7 +394,7 @@ async def store(tmp_path):
 
 @pytest.fixture
 async def book(store):
-    book = SessionBook(store)
+    book = SessionBook(store, SystemClock(), Dispatcher())
     await book.schedule(
         SessionScheduled(
             at=time.time(),
@@ -404,15 +406,19 @@ async def book(store):
             allotted_minutes=30,
         )
     )
-    await book.record("s1", ParticipantJoined(at=time.time(), actor="mentor", role="mentor"))
+    await book.execute(
+        "s1", recording(ParticipantJoined(at=time.time(), actor="mentor", role="mentor"))
+    )
     return book
 
 
 @pytest.fixture
 async def quick_uplinks(config, book):
     """Uplinks that give up on a peer after a second instead of the default half minute."""
-    watch = CameraWatch(book, config.camera)
-    uplinks = UplinkPeers(config, watch, connect_timeout=1, idle_timeout=1, tick_seconds=0.1)
+    watch = CameraWatch(book, config.camera, SystemClock())
+    uplinks = UplinkPeers(
+        config, watch, SystemClock(), connect_timeout=1, idle_timeout=1, tick_seconds=0.1
+    )
     yield uplinks
     await uplinks.close()
 
@@ -456,7 +462,9 @@ async def test_an_uplink_that_stops_sending_frames_is_closed_and_its_camera_unkn
 
 async def test_a_frozen_picture_is_off_from_when_it_froze(config, book, store, peers):
     quick = replace(config, camera=replace(config.camera, frozen_after_seconds=1.0))
-    uplinks = UplinkPeers(quick, CameraWatch(book, quick.camera), tick_seconds=0.1)
+    uplinks = UplinkPeers(
+        quick, CameraWatch(book, quick.camera, SystemClock()), SystemClock(), tick_seconds=0.1
+    )
     camera = SyntheticCamera(camera_images.face())
 
     async def post(offer: dict[str, str]) -> dict[str, str]:
@@ -510,7 +518,9 @@ async def test_an_offer_with_only_hidden_addresses_connects_through_the_browsers
     config, book, peers, addresses
 ):
     uplinks = UplinkPeers(
-        dataclasses.replace(config, uplink_addresses=addresses), CameraWatch(book, config.camera)
+        dataclasses.replace(config, uplink_addresses=addresses),
+        CameraWatch(book, config.camera, SystemClock()),
+        SystemClock(),
     )
     answers: list[str] = []
 
@@ -531,7 +541,7 @@ async def test_an_offer_with_only_hidden_addresses_connects_through_the_browsers
 
 async def test_the_uplink_offers_and_binds_only_its_addresses(config, book, peers):
     limited = dataclasses.replace(config, uplink_addresses=("127.0.0.1",))
-    uplinks = UplinkPeers(limited, CameraWatch(book, config.camera))
+    uplinks = UplinkPeers(limited, CameraWatch(book, config.camera, SystemClock()), SystemClock())
 
     async def post(offer: dict[str, str]) -> dict[str, str]:
         answer = await uplinks.accept("s1", "mentor", RTCSessionDescription(**offer))
@@ -556,7 +566,9 @@ async def test_hidden_addresses_are_resolved_when_the_uplink_may_use_every_inter
     config, book, peers
 ):
     uplinks = UplinkPeers(
-        dataclasses.replace(config, uplink_addresses=None), CameraWatch(book, config.camera)
+        dataclasses.replace(config, uplink_addresses=None),
+        CameraWatch(book, config.camera, SystemClock()),
+        SystemClock(),
     )
     names: dict[str, str] = {}
     # The browser's side of mDNS: it answers for its names once it has sent its offer.

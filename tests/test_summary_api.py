@@ -8,7 +8,7 @@ import pytest
 
 from analytics.events import ParticipantLeft
 from server.dashboard import CSV_COLUMNS
-from server.keys import BOOK
+from server.keys import DISPATCHER
 from tests.room_client import end, join, started
 from tests.utils import (
     ADMIN_TOKEN,
@@ -26,7 +26,7 @@ from tests.utils import (
 def recorded(app, client):
     """Every event the app records from now on (the client has started the app)."""
     recorded = Recorded()
-    app[BOOK].add_listener(recorded.on_recorded)
+    app[DISPATCHER].subscribe(recorded.on_recorded)
     return recorded
 
 

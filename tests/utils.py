@@ -124,6 +124,12 @@ async def eventually(check: Callable[[], T | Awaitable[T]]) -> T:
     raise AssertionError("the condition did not hold within 20 s")
 
 
+def recording(event: Any) -> Callable[[Any, float], Any]:
+    """A decision for :meth:`server.sessions.SessionBook.execute` that records ``event`` as
+    it is, its time included: how a test puts a known fact into a book."""
+    return lambda state, at: event
+
+
 class Recorded:
     """A book listener that lets a test wait until an event has been recorded."""
 

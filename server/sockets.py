@@ -1,0 +1,109 @@
+"""A WebSocket's sending side: a small bounded queue and one writer per socket.
+
+Whoever sends (the dispatcher pushing state, a peer's relayed negotiation) only queues the
+message and moves on; the socket's own writer waits for its reader. A reader so slow that
+its queue fills is dropped: closed with :data:`CLOSE_TOO_SLOW`, after which the browser
+reconnects as it does after any try-later close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+__all__ = ["CLOSE_TOO_SLOW", "SEND_QUEUE", "Socket"]
+
+log = logging.getLogger(__name__)
+
+# Messages waiting for one reader: a burst of ICE candidates and state pushes fits many
+# times over; a reader this far behind is not reading.
+SEND_QUEUE = 128
+# The try-later close code (the browser reconnects with backoff), with reason "too slow".
+CLOSE_TOO_SLOW = 4013
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    code: int
+    reason: bytes
+
+
+class Socket:
+    """Sends JSON messages on a WebSocket without ever making the sender wait.
+
+    Its writer runs only while something is queued: an idle socket holds no task.
+    """
+
+    def __init__(self, ws: web.WebSocketResponse, *, queue_size: int = SEND_QUEUE) -> None:
+        self.ws = ws
+        self._queue: deque[bytes | _Close] = deque()
+        self._queue_size = queue_size
+        self._closing = False
+        self._writer: asyncio.Task[Any] | None = None
+
+    def send(self, message: dict[str, Any] | msgspec.Struct) -> None:
+        """Queue a JSON message, unless the socket is closing; drop a reader too far behind."""
+        if self._closing or self.ws.closed:
+            return
+        # msgspec writes UTF-8: a text frame as it is, not decoded and encoded again.
+        self._put(msgspec.json.encode(message))
+
+    def send_error(self, code: str, message: str) -> None:
+        """Tell the client what it did wrong, in a code for programs and words for people."""
+        self.send({"type": "error", "code": code, "message": message})
+
+    def close(self, code: int, reason: bytes) -> None:
+        """Close the socket once everything queued before has been sent."""
+        if not self._closing:
+            self._put(_Close(code, reason))
+            self._closing = True
+
+    async def finish(self) -> None:
+        """The socket's handler is done: stop writing."""
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+    def _put(self, item: bytes | _Close) -> None:
+        if len(self._queue) >= self._queue_size:
+            self._drop()
+            return
+        self._queue.append(item)
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    def _drop(self) -> None:
+        log.info("dropping a WebSocket whose reader fell %d messages behind", len(self._queue))
+        self._closing = True
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()  # it may be waiting for the reader: never for good
+        self._writer = asyncio.get_running_loop().create_task(
+            self.ws.close(code=CLOSE_TOO_SLOW, message=b"too slow")
+        )
+
+    async def _write(self) -> None:
+        try:
+            while self._queue:
+                item = self._queue.popleft()
+                if isinstance(item, _Close):
+                    await self.ws.close(code=item.code, message=item.reason)
+                    return
+                if self.ws.closed:
+                    continue
+                try:
+                    await self.ws.send_frame(item, WSMsgType.TEXT)
+                except ConnectionError:
+                    log.debug("peer went away while we were sending")
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None
