@@ -75,6 +75,7 @@ $(AXE)/node_modules/axe-core/axe.min.js: $(AXE)/package-lock.json
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Known vulnerabilities in the locked dependencies fail the build; no reachable
 # vulnerability service means a skip that says so.

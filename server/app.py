@@ -179,7 +179,7 @@ def run(config: Config) -> None:
         handler.addFilter(RequestSafeLogFilter())
     # Answers to requests aiohttp cannot parse bypass the app's signals and name aiohttp's
     # version unless told otherwise (aiohttp issues #3288, #8870).
-    web_response.SERVER_SOFTWARE = SERVER_NAME
+    web_response.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]
     # aioice narrates every ICE check at INFO; only its problems are worth a log line.
     logging.getLogger("aioice").setLevel(logging.WARNING)
     web.run_app(

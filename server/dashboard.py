@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from analytics.board import board_state
+from analytics.events import ROLES
 from analytics.report import iso, to_json
 from analytics.session import Delivery, SessionState
 from analytics.summary import Summary
@@ -150,9 +151,7 @@ def _waiting(config: Config, state: SessionState, now: float) -> dict[str, Any]:
         "board_state": board_state(state, now),
         "links": session_links(config, state),
         "invites": {
-            role: state.invites.get(role, "not sent")
-            for role, person in (("mentor", state.mentor), ("mentoree", state.mentoree))
-            if person.email
+            role: state.invites.get(role, "not sent") for role in ROLES if state.person(role).email
         },
     }
 

@@ -134,7 +134,8 @@ def retry_delay(attempt: int, *, first: float = 2.0) -> float:
 class Channel(Protocol):
     """A way to get a summary to the MPM; ``deliver`` raises when it did not arrive."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     async def deliver(self, summary: Summary) -> None: ...
 
@@ -380,7 +381,7 @@ class SummaryCourier:
                 continue
             task = asyncio.create_task(self._work(state.session_id, channel, key))
             self._tasks[key] = task
-            task.add_done_callback(lambda done, key=key: self._forget(key, done))
+            task.add_done_callback(functools.partial(self._forget, key))
 
     def _forget(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
         if self._tasks.get(key) is task:

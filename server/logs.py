@@ -51,7 +51,8 @@ class RequestSafeLogFilter(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
             record.msg = "malformed request from %s: %s (%s)"
-            record.args = (record.args or ("?",))[0], type(error).__name__, error.code
+            peer = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.args = peer, type(error).__name__, error.code
             record.exc_info = record.exc_text = None
         record.msg = printable(record.getMessage())
         record.args = None

@@ -80,7 +80,7 @@ def small_gray(frame: av.VideoFrame, max_width: int, out: np.ndarray | None = No
         out[...] = frame.reformat(width=width, height=height, format="gray").to_ndarray()
         return out
     plane = frame.planes[0]  # the luma plane, rows padded to line_size
-    luma = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+    luma = np.frombuffer(memoryview(plane), np.uint8).reshape(frame.height, plane.line_size)
     luma = luma[:, : frame.width]
     if (width, height) != (frame.width, frame.height):
         cv2.resize(luma, (width, height), dst=out, interpolation=cv2.INTER_AREA)
@@ -281,7 +281,7 @@ class UplinkPeers:
         with contextlib.suppress(MediaStreamError):  # the track ended: the peer closed
             while True:
                 frame = await track.recv()
-                if track.kind != "video":
+                if not isinstance(frame, av.VideoFrame):
                     continue  # an audio track would only be drained
                 now = self._clock.now()
                 uplink.last_frame_at = now

@@ -108,7 +108,7 @@ class RoomHub:
         # Connections whose join is on its way to the record, in the order they came.
         self._arriving: defaultdict[tuple[str, Role], deque[Connection]] = defaultdict(deque)
         self._sockets: set[web.WebSocketResponse] = set()
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Future[Any]] = set()
         self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
             lambda: TokenBucket(rate=JOINS_PER_SECOND, burst=JOIN_BURST)
         )
@@ -304,7 +304,7 @@ class RoomHub:
         socket.close(CLOSE_REFUSED if final else CLOSE_TRY_LATER, code.encode())
 
     def _in_background(self, work: Any) -> asyncio.Future[Any]:
-        task = asyncio.ensure_future(work)
+        task: asyncio.Future[Any] = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task

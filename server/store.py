@@ -114,7 +114,7 @@ class SqliteEventStore:
                     "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
                     (session_id, last + 1, *columns),
                 )
-            return last + 1
+            return int(last) + 1
 
         return await self._run(write)
 

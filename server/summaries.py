@@ -99,7 +99,7 @@ SUMMARY_ERROR_WORDS = {
 
 
 @routes.get("/s/{session_id}/summary")
-async def participant_summary_page(request: web.Request) -> web.Response:
+async def participant_summary_page(request: web.Request) -> web.StreamResponse:
     """The summary page at the participants' address, which answers errors as pages too."""
     try:
         return await summary_page(request)
