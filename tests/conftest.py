@@ -13,16 +13,15 @@ from aiosmtpd.controller import Controller
 
 from server.app import make_app
 from server.clock import Clock, SystemClock
-from server.config import Config, load_config
+from server.config import Config
 from tests.postgres import Cluster, start_cluster_or_skip
 from tests.utils import (
     ADMIN_TOKEN,
-    PUBLIC_URL,
-    SECRET,
     SESSION_REQUEST,
     Mailbox,
     ScheduledSession,
     bearer,
+    config_for_tests,
     token_of,
 )
 
@@ -38,14 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return load_config(
-        data_dir=tmp_path,
-        environ={
-            "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN,
-            "MENTORMEET_SECRET": SECRET.decode(),
-            "MENTORMEET_PUBLIC_URL": PUBLIC_URL,
-        },
-    )
+    return config_for_tests(tmp_path)
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ from dataclasses import replace
 import pytest
 
 from analytics.events import Person
-from server.config import load_config
 from server.dashboard import PAST_PAGE, TREND_POINTS
 from server.store import SqliteEventStore
 from tests.events import DAY, MINUTE, SCHEDULED, T0, concern, meeting, rated
-from tests.utils import ADMIN_TOKEN, PUBLIC_URL, SECRET, bearer
+from tests.utils import ADMIN_TOKEN, bearer, config_for_tests
 
 ENDED = 2 * PAST_PAGE + 5
 UPCOMING = 60
@@ -70,14 +69,9 @@ def busy_data_dir(tmp_path_factory):
 
 @pytest.fixture
 def config(busy_data_dir):
-    return load_config(
-        data_dir=busy_data_dir,
-        environ={
-            "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN,
-            "MENTORMEET_SECRET": SECRET.decode(),
-            "MENTORMEET_PUBLIC_URL": PUBLIC_URL,
-            "MENTORMEET_OUTBOX_DIR": "",
-        },
+    return config_for_tests(
+        busy_data_dir,
+        MENTORMEET_OUTBOX_DIR="",
     )
 
 

@@ -4,10 +4,15 @@ import pytest
 from aiohttp import web
 
 from analytics.events import SummaryDeliveryFailed
-from server.config import load_config
 from server.keys import DISPATCHER
 from tests.room_client import end
-from tests.utils import ADMIN_TOKEN, PUBLIC_URL, SECRET, Recorded, bearer, delivered
+from tests.utils import (
+    ADMIN_TOKEN,
+    Recorded,
+    bearer,
+    config_for_tests,
+    delivered,
+)
 
 
 class Receiver:
@@ -34,16 +39,11 @@ async def receiver(aiohttp_server):
 
 @pytest.fixture
 def config(tmp_path, receiver):
-    return load_config(
-        data_dir=tmp_path,
-        environ={
-            "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN,
-            "MENTORMEET_SECRET": SECRET.decode(),
-            "MENTORMEET_PUBLIC_URL": PUBLIC_URL,
-            "MENTORMEET_OUTBOX_DIR": "",
-            "MENTORMEET_WEBHOOK_URL": str(receiver.server.make_url("/hook")),
-            "MENTORMEET_WEBHOOK_SECRET": "webhook-secret-for-tests",
-        },
+    return config_for_tests(
+        tmp_path,
+        MENTORMEET_OUTBOX_DIR="",
+        MENTORMEET_WEBHOOK_URL=str(receiver.server.make_url("/hook")),
+        MENTORMEET_WEBHOOK_SECRET="webhook-secret-for-tests",
     )
 
 

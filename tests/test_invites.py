@@ -11,31 +11,24 @@ import pytest
 from aiohttp.test_utils import unused_port
 
 from server.app import make_app
-from server.config import load_config
 from tests.utils import (
     ADMIN_TOKEN,
-    PUBLIC_URL,
     SCHEDULED_START,
-    SECRET,
     SESSION_REQUEST,
     bearer,
+    config_for_tests,
     eventually,
 )
 
 
 def mailing_config(tmp_path, host, port):
-    return load_config(
-        data_dir=tmp_path,
-        environ={
-            "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN,
-            "MENTORMEET_SECRET": SECRET.decode(),
-            "MENTORMEET_PUBLIC_URL": PUBLIC_URL,
-            "MENTORMEET_SMTP_HOST": host,
-            "MENTORMEET_SMTP_PORT": str(port),
-            "MENTORMEET_SMTP_STARTTLS": "false",
-            "MENTORMEET_MPM_EMAIL": "mpm@example.org",
-            "MENTORMEET_MAIL_FROM": "mentormeet@example.org",
-        },
+    return config_for_tests(
+        tmp_path,
+        MENTORMEET_SMTP_HOST=host,
+        MENTORMEET_SMTP_PORT=str(port),
+        MENTORMEET_SMTP_STARTTLS="false",
+        MENTORMEET_MPM_EMAIL="mpm@example.org",
+        MENTORMEET_MAIL_FROM="mentormeet@example.org",
     )
 
 

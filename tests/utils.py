@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from analytics.events import SummaryDelivered
+from server.config import Config, load_config
 
 T = TypeVar("T")
 
@@ -92,6 +94,20 @@ class ScheduledSession:
     def headers(self, role: str) -> dict[str, str]:
         """Headers that present ``role``'s invite token to the API."""
         return bearer(self.tokens[role])
+
+
+def config_for_tests(data_dir: Path, **environ: str) -> Config:
+    """The server's config for tests: their admin token, secret and public URL, and
+    ``environ`` (``MENTORMEET_…`` variables) on top."""
+    return load_config(
+        data_dir=data_dir,
+        environ={
+            "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN,
+            "MENTORMEET_SECRET": SECRET.decode(),
+            "MENTORMEET_PUBLIC_URL": PUBLIC_URL,
+            **environ,
+        },
+    )
 
 
 def token_of(link: str) -> str:
