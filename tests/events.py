@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
+from typing import Any
 
 from analytics.events import (
     Actor,
@@ -32,6 +33,7 @@ from analytics.events import (
     SessionScheduled,
     SpeakingChanged,
 )
+from analytics.outgoing import ConcernAlert
 from analytics.summary import Summary, SummaryPolicy, build_summary
 
 T0 = 1_903_874_400.0  # 2030-05-01 14:00 UTC, the scheduled start
@@ -128,6 +130,22 @@ def ended(
 
 def concern(role: Role, text: str, at: float) -> ConcernRaised:
     return ConcernRaised(at=at, actor=role, role=role, text=text)
+
+
+def concern_alert(**overrides: Any) -> ConcernAlert:
+    """A concern raised during the meeting, as a channel passes it on (``overrides``
+    replace its fields)."""
+    fields: dict[str, Any] = {
+        "session_id": "s1",
+        "number": 1,
+        "mentor": "Ada",
+        "mentoree": "Grace",
+        "role": "mentoree",
+        "name": "Grace",
+        "text": "Help",
+        "at": T0,
+    }
+    return ConcernAlert(**{**fields, **overrides})
 
 
 def rated(role: Role, score: int, comment: str, at: float, *, shared: bool = False) -> MeetingRated:

@@ -27,7 +27,6 @@ from analytics.events import (
     SummaryDelivered,
     SummaryDeliveryFailed,
 )
-from analytics.outgoing import ConcernAlert
 from analytics.report import render_html_document, render_markdown, to_json
 from analytics.summary import SummaryPolicy
 from server.clock import SystemClock
@@ -44,7 +43,7 @@ from server.delivery import (
 from server.dispatcher import Dispatcher
 from server.sessions import SessionBook
 from server.store import SqliteEventStore, decode_event
-from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
+from tests.events import DAY, SCHEDULED, T0, concern, concern_alert, meeting, rated, summary_of
 from tests.utils import Mailbox, Recorded, delivered, recording
 
 WEBHOOK_SECRET = b"webhook-secret-for-tests"
@@ -230,16 +229,7 @@ async def test_a_standard_webhooks_secret_signs_with_its_decoded_key_and_alerts_
     app, webhook = receiving(secret)
     server = await aiohttp_server(app, host="127.0.0.1")
     channel = WebhookChannel(str(server.make_url("/hooks/summary")), secret, time.time)
-    alert = ConcernAlert(
-        session_id="s1",
-        number=1,
-        mentor="Ada",
-        mentoree="Grace",
-        role="mentoree",
-        name="Grace",
-        text="Help",
-        at=T0,
-    )
+    alert = concern_alert()
 
     await channel.alert(alert)
 

@@ -4,7 +4,6 @@ import json
 from dataclasses import replace
 
 from analytics.events import NoteAdded, Person
-from analytics.outgoing import ConcernAlert
 from analytics.report import (
     iso,
     render_concern_alert,
@@ -20,6 +19,7 @@ from tests.events import (
     camera,
     checked,
     concern,
+    concern_alert,
     ended,
     meeting,
     rated,
@@ -279,16 +279,7 @@ def test_markdown_makes_no_structure_of_what_people_typed():
 
 
 def test_the_concern_alert_text_makes_no_structure_of_what_people_typed():
-    alert = ConcernAlert(
-        session_id="s1",
-        number=1,
-        mentor="Ada",
-        mentoree="Grace",
-        role="mentoree",
-        name="Grace\r\n# Hopper",
-        text="[x](https://evil.com)\n<!-- hide\n- item",
-        at=T0,
-    )
+    alert = concern_alert(name="Grace\r\n# Hopper", text="[x](https://evil.com)\n<!-- hide\n- item")
 
     text = render_concern_alert(alert)
 
