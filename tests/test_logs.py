@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from server.logs import RequestSafeLogFilter, printable
-from tests.e2e.conftest import RunningServer, start_server
+from tests.servers import ServerProcess, start_server
 
 SECRET = "SECRETQUERYVALUE"
 # Lines a client sends: a fine one, bad headers, a bad method, encoded and raw CR/LF/ESC.
@@ -29,7 +29,7 @@ CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, Path]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, Path]]:
     where = tmp_path_factory.mktemp("logs")
     server = start_server(where / "data", where / "server.log")
     yield server, where / "server.log"
@@ -37,7 +37,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
     server.process.wait(10)
 
 
-def send_raw(server: RunningServer, request: str) -> bytes:
+def send_raw(server: ServerProcess, request: str) -> bytes:
     address = urlsplit(server.base_url)
     with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
         connection.sendall(request.encode("latin-1"))
