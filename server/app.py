@@ -11,7 +11,7 @@ from importlib.resources import files
 import jinja2
 from aiohttp import web, web_response
 
-from server import api, dashboard, deliveries, pages, signin, summaries, uplink
+from server import api, dashboard, deliveries, health, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
 from server.clock import Clock, SystemClock
 from server.config import Config
@@ -151,6 +151,7 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(retention_sweeper)
     app.on_shutdown.append(close_rooms)
+    app.add_routes(health.routes)
     app.add_routes(api.routes)
     app.add_routes(signin.routes)
     app.add_routes(uplink.routes)

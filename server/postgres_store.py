@@ -124,3 +124,7 @@ class PostgresEventStore:
         if self._connections is not None:
             await self._connections.close()
             self._connections = None
+
+    async def ping(self) -> None:
+        """Return once the database answers a trivial query; raise if it cannot."""
+        await self._pool.fetchval("SELECT 1")

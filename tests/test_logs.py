@@ -10,8 +10,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
-from server.logs import RequestSafeLogFilter, printable
+from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter, printable
 from tests.servers import ServerProcess, start_server
 
 SECRET = "SECRETQUERYVALUE"
@@ -72,3 +74,15 @@ def test_the_filter_escapes_control_characters_in_any_message():
     assert RequestSafeLogFilter().filter(record)
     assert record.getMessage() == "got a\\r\\nb\\x1b[0m"
     assert printable("plain text: no change") == "plain text: no change"
+
+
+def test_the_access_log_leaves_out_passing_health_checks_but_not_failing_ones(caplog):
+    logger = PathOnlyAccessLogger(logging.getLogger("access"), "")
+    with caplog.at_level(logging.INFO, "access"):
+        for path, status in (("/healthz", 200), ("/healthz", 503), ("/mpm", 200)):
+            logger.log(make_mocked_request("GET", path), web.Response(status=status), 0.001)
+
+    assert [record.getMessage().split(" ")[1:4] for record in caplog.records] == [
+        ['"GET', '/healthz"', "503"],
+        ['"GET', '/mpm"', "200"],
+    ]
