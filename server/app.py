@@ -19,6 +19,7 @@ from server.database import open_store
 from server.delivery import SummaryCourier, channels_from
 from server.dispatcher import Dispatcher
 from server.errors import api_errors
+from server.forwarded import client_address
 from server.guards import invite_guard
 from server.invites import InviteMailer
 from server.keys import (
@@ -96,7 +97,9 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
     """
     clock = SystemClock() if clock is None else clock
     app = web.Application(
-        middlewares=[api_errors, invite_guard, pages.page_errors], client_max_size=MAX_BODY_BYTES
+        # The client's address first: every limit per address below reads it.
+        middlewares=[client_address, api_errors, invite_guard, pages.page_errors],
+        client_max_size=MAX_BODY_BYTES,
     )
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
