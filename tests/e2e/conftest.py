@@ -90,6 +90,14 @@ def sign_in(page: Page, server: ServerProcess) -> None:
     page.get_by_test_id("live-sessions").wait_for()
 
 
+# Counts welcomes from now on, and remembers the call the outage will interrupt.
+MARK_BEFORE_OUTAGE = """() => {
+  window.outage = { welcomes: 0, pc: window.mentormeet.call.pc };
+  window.mentormeet.channel.addEventListener('welcome', () => { window.outage.welcomes += 1; });
+}"""
+REJOINED = "() => window.outage.welcomes > 0 && window.mentormeet.channel.open"
+
+
 # Resolves once the remote <video> shows decoded frames and keeps receiving new ones.
 REMOTE_VIDEO_PLAYING = """async () => {
   const video = document.querySelector('[data-testid=remote-video]');

@@ -18,18 +18,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import schedule, wait_for_remote_video
+from tests.e2e.conftest import MARK_BEFORE_OUTAGE, REJOINED, schedule, wait_for_remote_video
 from tests.servers import ServerProcess, start_server
 
 OUTAGE_SECONDS = 5
 RECOVERY_TIMEOUT_MS = 30_000
 
-# Counts welcomes from now on, and remembers the call the outage will interrupt.
-MARK_BEFORE_OUTAGE = """() => {
-  window.outage = { welcomes: 0, pc: window.mentormeet.call.pc };
-  window.mentormeet.channel.addEventListener('welcome', () => { window.outage.welcomes += 1; });
-}"""
-REJOINED = "() => window.outage.welcomes > 0 && window.mentormeet.channel.open"
 NEW_CALL_CONNECTED = """() => {
   const call = window.mentormeet.call;
   return call && call.pc !== window.outage.pc && call.pc.connectionState === 'connected';
