@@ -96,6 +96,11 @@ MARK_BEFORE_OUTAGE = """() => {
   window.mentormeet.channel.addEventListener('welcome', () => { window.outage.welcomes += 1; });
 }"""
 REJOINED = "() => window.outage.welcomes > 0 && window.mentormeet.channel.open"
+# A call other than the one the outage interrupted is connected.
+NEW_CALL_CONNECTED = """() => {
+  const call = window.mentormeet.call;
+  return call && call.pc !== window.outage.pc && call.pc.connectionState === 'connected';
+}"""
 
 
 # Resolves once the remote <video> shows decoded frames and keeps receiving new ones.

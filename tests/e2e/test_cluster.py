@@ -32,21 +32,24 @@ import asyncpg
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import MARK_BEFORE_OUTAGE, REJOINED, wait_for_remote_video
+from tests.e2e.conftest import (
+    MARK_BEFORE_OUTAGE,
+    NEW_CALL_CONNECTED,
+    REJOINED,
+    wait_for_remote_video,
+)
 from tests.ports import free_port
 from tests.postgres import Cluster, start_cluster_or_skip
 from tests.servers import ServerProcess
 
 HAPROXY_CONFIG = Path(__file__).resolve().parents[2] / "server" / "deploy" / "haproxy.cfg"
 RECOVERY_SECONDS = 5
+# Waited longer than that, so that a slow recovery fails with its time.
+PATIENCE_MS = 30_000
 # What every instance shares: the keys that sign invites and admit the MPM.
 SHARED = {"MENTORMEET_SECRET": "cluster-test-signing-secret-0123456789abcdef"}
 # HAProxy's httplog line of a request: "frontend backend/server ... "METHOD PATH ...".
 ROUTED = re.compile(r' mentormeet instances/(\w+) .*"GET (/\S*) HTTP')
-CALL_CONNECTED = """() => {
-  const call = window.mentormeet.call;
-  return call && call.pc.connectionState === 'connected';
-}"""
 
 
 def haproxy_executable() -> str:
@@ -231,16 +234,16 @@ def test_killing_an_instance_moves_its_participant_and_the_call_comes_back(
 
     assert deployment.instances[on["mentoree"]].kill() == -9
     killed_at = time.monotonic()
-    mentoree.wait_for_function(REJOINED, polling=50, timeout=RECOVERY_SECONDS * 1000)
+    mentoree.wait_for_function(REJOINED, polling=50, timeout=PATIENCE_MS)
     rejoined = time.monotonic() - killed_at
     for page in (mentor, mentoree):
-        page.wait_for_function(CALL_CONNECTED, polling=50, timeout=RECOVERY_SECONDS * 1000)
+        page.wait_for_function(NEW_CALL_CONNECTED, polling=50, timeout=PATIENCE_MS)
         assert wait_for_remote_video(page)["width"] > 0
     call_back = time.monotonic() - killed_at
     print(
         f"after SIGKILL: the mentoree rejoined in {rejoined:.2f} s, the call back {call_back:.2f} s"
     )
-    assert call_back < RECOVERY_SECONDS
+    assert call_back < RECOVERY_SECONDS, f"the call came back {call_back:.2f} s after SIGKILL"
     assert deployment.websocket_instances()[-1] != on["mentoree"]
     assert "token=" not in deployment.proxy_log.read_text()  # invite links stay out of logs
     mentoree.screenshot(path=tmp_path / "after-kill-mentoree.png")

@@ -18,16 +18,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import MARK_BEFORE_OUTAGE, REJOINED, schedule, wait_for_remote_video
+from tests.e2e.conftest import (
+    MARK_BEFORE_OUTAGE,
+    NEW_CALL_CONNECTED,
+    REJOINED,
+    schedule,
+    wait_for_remote_video,
+)
 from tests.servers import ServerProcess, start_server
 
 OUTAGE_SECONDS = 5
 RECOVERY_TIMEOUT_MS = 30_000
-
-NEW_CALL_CONNECTED = """() => {
-  const call = window.mentormeet.call;
-  return call && call.pc !== window.outage.pc && call.pc.connectionState === 'connected';
-}"""
 
 
 @pytest.fixture
