@@ -31,8 +31,7 @@ async def servers(tmp_path: Path) -> AsyncIterator[list[ServerProcess]]:
     started: list[ServerProcess] = []
     yield started
     for server in started:
-        server.process.kill()
-        await asyncio.to_thread(server.process.wait, 10)
+        await asyncio.to_thread(server.kill)
 
 
 async def get_session(http: aiohttp.ClientSession, server: ServerProcess, id_: str) -> Any:
@@ -140,8 +139,7 @@ async def test_acknowledged_events_survive_kill_9_and_the_session_resumes(server
         assert before["status"] == "live"
         assert before["started_at"] is not None
 
-        server.process.kill()
-        assert await asyncio.to_thread(server.process.wait, 10) == -9
+        assert await asyncio.to_thread(server.kill) == -9
 
         log = logged_events(server.data_dir / "mentormeet.db", session_id)
         assert log[0][0] == "session_scheduled"
@@ -188,5 +186,4 @@ async def test_acknowledged_events_survive_kill_9_and_the_session_resumes(server
         assert resumed_log[: len(log)] == log
         await mentor.close()
         await mentoree.close()
-    server.process.terminate()
-    assert await asyncio.to_thread(server.process.wait, 10) == 0
+    assert await asyncio.to_thread(server.stop, 10) == 0

@@ -35,8 +35,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
     where = tmp_path_factory.mktemp("logs")
     server = start_server(where / "data", where / "server.log")
     yield server, where / "server.log"
-    server.process.kill()
-    server.process.wait(10)
+    server.kill()
 
 
 def send_raw(server: ServerProcess, request: str) -> bytes:
@@ -53,8 +52,7 @@ def test_no_query_string_or_control_byte_from_a_request_reaches_the_log(served):
     server, log_path = served
 
     answers = [send_raw(server, request) for request in REQUESTS]
-    server.process.terminate()
-    assert server.process.wait(10) == 0
+    assert server.stop(timeout=10) == 0
 
     log = log_path.read_text(errors="replace")
     assert SECRET not in log

@@ -69,8 +69,7 @@ def main() -> None:
                     wait_for(server, session["id"], "mentoree", "on")
                 browser.close()
         finally:
-            server.process.terminate()
-            server.process.wait(timeout=10)
+            server.stop(timeout=10)
     print(
         json.dumps(
             {

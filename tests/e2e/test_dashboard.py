@@ -78,8 +78,7 @@ def test_older_sessions_show_on_demand_and_a_failed_delivery_is_retried(
         assert not (data_dir / "outbox" / "past-00.md").exists()
         page.close()
     finally:
-        server.process.terminate()
-        server.process.wait(timeout=10)
+        server.stop(timeout=10)
 
 
 def test_an_upcoming_session_is_cancelled_its_link_dies_and_another_is_deleted(

@@ -37,8 +37,7 @@ def servers() -> Iterator[list[ServerProcess]]:
     started: list[ServerProcess] = []
     yield started
     for server in started:
-        server.process.kill()
-        server.process.wait(timeout=10)
+        server.kill()
 
 
 def agenda_checkbox(page: Page, text: str):
@@ -100,5 +99,4 @@ def test_after_a_server_outage_both_rejoin_and_the_state_and_call_come_back(
     )
     for context in contexts:
         context.close()
-    server.process.terminate()
-    assert server.process.wait(timeout=10) == 0
+    assert server.stop(timeout=10) == 0
