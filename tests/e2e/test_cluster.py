@@ -46,7 +46,7 @@ HAPROXY_CONFIG = Path(__file__).resolve().parents[2] / "server" / "deploy" / "ha
 RECOVERY_SECONDS = 5
 # Waited longer than that, so that a slow recovery fails with its time.
 PATIENCE_MS = 30_000
-# What every instance shares: the keys that sign invites and admit the MPM.
+# Every instance checks the invites the others signed (the admin token is the launcher's).
 SHARED = {"MENTORMEET_SECRET": "cluster-test-signing-secret-0123456789abcdef"}
 # HAProxy's httplog line of a request: "frontend backend/server ... "METHOD PATH ...".
 ROUTED = re.compile(r' mentormeet instances/(\w+) .*"GET (/\S*) HTTP')
