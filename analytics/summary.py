@@ -3,8 +3,7 @@
 :func:`build_summary` reads nothing but the events, so a summary can be rebuilt at any
 time and comes out the same. Its parts are built by their own modules: how each person
 took part (``participation.py``), the agenda (``agenda_summary.py``) and the flags that tie
-what happened to the five tips of the program (``flags.py``, thresholds in
-``summary_policy.py``).
+what happened to the five tips of the program, with their thresholds (``flags.py``).
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ from dataclasses import dataclass
 from analytics.agenda_summary import AgendaItemSummary, AgendaSummary, summarise_agenda
 from analytics.clock import elapsed_seconds, ended_early, overrun_seconds, remaining_seconds
 from analytics.events import ROLES, Actor, Event, Role
-from analytics.flags import Flag, session_flags
+from analytics.flags import Flag, SummaryPolicy, session_flags
 from analytics.participation import ParticipantSummary, summarise_participant
 from analytics.session import ClosingReason, SessionState, fold
-from analytics.summary_policy import SummaryPolicy
 
 __all__ = [
     "AgendaItemSummary",
