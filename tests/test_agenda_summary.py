@@ -1,12 +1,9 @@
 """The agenda as people read it, live and in the summary."""
 
-from dataclasses import asdict
-
 from analytics.agenda import Agenda, AgendaItem
 from analytics.agenda_summary import AgendaItemSummary, agenda_items, summarise_agenda
 from analytics.session import fold
-from server.views import live_state
-from tests.events import AGENDA, DAY, MINUTE, SCHEDULED, T0, agenda_set, ended, joined, meeting
+from tests.events import AGENDA, DAY, MINUTE, SCHEDULED, T0, agenda_set, ended, joined
 
 
 def test_each_item_keeps_its_state_and_its_time_to_a_tenth_of_a_second():
@@ -37,15 +34,6 @@ def test_each_item_keeps_its_state_and_its_time_to_a_tenth_of_a_second():
             added_during_session=True,
         ),
     )
-
-
-def test_the_room_shows_the_same_items_as_the_summary():
-    state = fold(meeting(covered=1))
-
-    summary_items = [asdict(item) for item in summarise_agenda(state).items]
-
-    assert live_state(state, T0 + 50 * MINUTE)["agenda"] == summary_items
-    assert [item["done"] for item in summary_items] == [True, False, False]
 
 
 def test_an_agenda_sent_after_the_start_was_not_sent_before_it():
