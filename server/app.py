@@ -13,10 +13,11 @@ from aiohttp import web, web_response
 
 from server import api, dashboard, deliveries, health, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
+from server.channels import channels_from
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.database import open_database
-from server.delivery import SummaryCourier, channels_from
+from server.delivery import SummaryCourier
 from server.dispatcher import Dispatcher
 from server.errors import api_errors
 from server.forwarded import client_address
