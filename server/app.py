@@ -33,6 +33,7 @@ from server.keys import (
     HUB,
     INVITES,
     PARTICIPANT_WRITES,
+    ROOM_SOCKETS,
     SIGN_OUTS,
     STORE,
     SUMMARY_BOARD,
@@ -44,6 +45,7 @@ from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter
 from server.media import UplinkPeers
 from server.neighbours import Neighbours
 from server.retention import retention_sweeper
+from server.room_sockets import RoomSockets
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
@@ -89,7 +91,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
-    return await request.app[HUB].handle(request)
+    return await request.app[ROOM_SOCKETS].handle(request)
 
 
 def make_app(config: Config, clock: Clock | None = None) -> web.Application:
@@ -123,6 +125,7 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         cameras = CameraWatch(book, config.camera, clock)
         app[UPLINKS] = UplinkPeers(config, cameras, clock)
         app[HUB] = RoomHub(config, book, cameras, clock, cluster)
+        app[ROOM_SOCKETS] = RoomSockets(config, clock, app[HUB])
         app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
         app[COURIER] = SummaryCourier(
             book, channels_from(config.delivery, clock), config.summary, clock, cluster
@@ -154,7 +157,7 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         await store.close()
 
     async def close_rooms(app: web.Application) -> None:
-        await app[HUB].close()
+        await app[ROOM_SOCKETS].close()
 
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(retention_sweeper)

@@ -11,6 +11,7 @@ from server.delivery import SummaryCourier
 from server.dispatcher import Dispatcher
 from server.invites import InviteMailer
 from server.media import UplinkPeers
+from server.room_sockets import RoomSockets
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
@@ -29,6 +30,7 @@ __all__ = [
     "HUB",
     "INVITES",
     "PARTICIPANT_WRITES",
+    "ROOM_SOCKETS",
     "SIGN_OUTS",
     "STORE",
     "SUMMARY_BOARD",
@@ -42,6 +44,7 @@ CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", EventStore)
 BOOK = web.AppKey("book", SessionBook)
 HUB = web.AppKey("hub", RoomHub)
+ROOM_SOCKETS = web.AppKey("room_sockets", RoomSockets)
 TIMEKEEPER = web.AppKey("timekeeper", Timekeeper)
 COURIER = web.AppKey("courier", SummaryCourier)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
