@@ -10,7 +10,6 @@ from server.config import Config
 from server.delivery import SummaryCourier
 from server.dispatcher import Dispatcher
 from server.invites import InviteMailer
-from server.media import UplinkPeers
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
@@ -18,6 +17,7 @@ from server.store import EventStore
 from server.summary_board import SummaryBoard
 from server.throttle import Throttle
 from server.timekeeper import Timekeeper
+from server.uplink_peers import UplinkPeers
 
 __all__ = [
     "ADMIN_GUESSES",

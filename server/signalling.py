@@ -30,7 +30,6 @@ from analytics.events import (
     other_role,
 )
 from analytics.session import SessionState
-from server.cameras import CameraWatch
 from server.clock import Clock
 from server.config import Config
 from server.ratelimit import TokenBucket
@@ -52,6 +51,7 @@ from server.schemas import (
 from server.sessions import Decide, SessionBook, UnknownSession
 from server.sockets import Socket
 from server.tokens import InviteClaims, TokenError, verify_token
+from server.uplink_peers import UplinkPeers
 from server.views import live_state
 
 __all__ = ["MAX_MESSAGE_BYTES", "RoomHub"]
@@ -98,7 +98,7 @@ class RoomHub:
     """Every open room and the connections in it."""
 
     def __init__(
-        self, config: Config, book: SessionBook, cameras: CameraWatch, clock: Clock
+        self, config: Config, book: SessionBook, cameras: UplinkPeers, clock: Clock
     ) -> None:
         self._config = config
         self._clock = clock
