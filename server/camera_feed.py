@@ -120,7 +120,8 @@ class CameraFeed:
         await self.observe(lambda tracker: observe_time(tracker, now, self._config))
 
     async def close(self) -> None:
-        """Close the peer and wait for the work under way (the feed is retired already)."""
+        """Retire the feed, close the peer and wait for the work under way."""
+        self.retired = True
         # A track whose receiver never started never ends by itself: cancel its reader.
         for task in self._waits:
             task.cancel()

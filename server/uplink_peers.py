@@ -79,9 +79,9 @@ class UplinkPeers:
         self, session_id: str, role: Role, offer: RTCSessionDescription
     ) -> RTCSessionDescription:
         """Answer a participant's offer; their previous uplink, if any, is closed."""
+        record = (await self._book.get(session_id)).camera[role]
         if self._closing:
             raise UplinkRefused("the server is shutting down")
-        record = (await self._book.get(session_id)).camera[role]
         previous = self._feeds.get((session_id, role))
         if previous is not None:
             self._close_later(previous)

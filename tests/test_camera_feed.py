@@ -98,7 +98,6 @@ async def test_once_closed_the_camera_is_unknown_since_the_last_frame(config, fe
         last = await camera_frames(clock, lambda: feed.tracker, lambda t: t.state == "on")
     finally:
         await client.close()
-    feed.retired = True
     await feed.close()
     clock.advance(1)
     await feed.record_closed()
