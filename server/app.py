@@ -12,7 +12,6 @@ import jinja2
 from aiohttp import web, web_response
 
 from server import api, dashboard, deliveries, health, pages, signin, summaries, uplink
-from server.cameras import CameraWatch
 from server.channels import channels_from
 from server.clock import Clock, SystemClock
 from server.config import Config
@@ -42,7 +41,6 @@ from server.keys import (
     UPLINKS,
 )
 from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter
-from server.media import UplinkPeers
 from server.neighbours import Neighbours
 from server.retention import retention_sweeper
 from server.room_sockets import RoomSockets
@@ -52,6 +50,7 @@ from server.signalling import RoomHub
 from server.summary_board import SummaryBoard
 from server.throttle import admin_guesses, participant_writes
 from server.timekeeper import Timekeeper
+from server.uplink_peers import UplinkPeers
 
 __all__ = ["make_app"]
 
@@ -122,9 +121,8 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         dispatcher = Dispatcher()
         book = SessionBook(store, clock, dispatcher)
         app[STORE], app[BOOK], app[DISPATCHER] = store, book, dispatcher
-        cameras = CameraWatch(book, config.camera, clock)
-        app[UPLINKS] = UplinkPeers(config, cameras, clock)
-        app[HUB] = RoomHub(config, book, cameras, clock, cluster)
+        app[UPLINKS] = UplinkPeers(config, book, clock)
+        app[HUB] = RoomHub(config, book, app[UPLINKS], clock, cluster)
         app[ROOM_SOCKETS] = RoomSockets(config, clock, app[HUB])
         app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
         app[COURIER] = SummaryCourier(

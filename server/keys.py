@@ -10,7 +10,6 @@ from server.config import Config
 from server.delivery import SummaryCourier
 from server.dispatcher import Dispatcher
 from server.invites import InviteMailer
-from server.media import UplinkPeers
 from server.room_sockets import RoomSockets
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
@@ -19,6 +18,7 @@ from server.store import EventStore
 from server.summary_board import SummaryBoard
 from server.throttle import Throttle
 from server.timekeeper import Timekeeper
+from server.uplink_peers import UplinkPeers
 
 __all__ = [
     "ADMIN_GUESSES",

@@ -31,7 +31,6 @@ from analytics.events import (
     other_role,
 )
 from analytics.session import SessionState
-from server.cameras import CameraWatch
 from server.clock import Clock
 from server.cluster import Cluster, connection_ids, instance_of
 from server.config import Config
@@ -51,6 +50,7 @@ from server.schemas import (
 from server.sessions import Decide, SessionBook, UnknownSession
 from server.sockets import Socket
 from server.tokens import InviteClaims, TokenError, verify_token
+from server.uplink_peers import UplinkPeers
 from server.views import live_state
 
 __all__ = ["CLOSE_REPLACED", "JOINS_PER_SECOND", "JOIN_BURST", "Connection", "RoomHub"]
@@ -90,7 +90,7 @@ class RoomHub:
         self,
         config: Config,
         book: SessionBook,
-        cameras: CameraWatch,
+        cameras: UplinkPeers,
         clock: Clock,
         cluster: Cluster,
     ) -> None:

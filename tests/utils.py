@@ -16,7 +16,9 @@ from aiohttp import web
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from analytics.camera import CameraTracker
 from analytics.events import SummaryDelivered
+from server.clock import ManualClock
 from server.config import Config, load_config
 
 T = TypeVar("T")
@@ -141,6 +143,31 @@ async def eventually(check: Callable[[], T | Awaitable[T]]) -> T:
             return value
         await asyncio.sleep(0.1)
     raise AssertionError("the condition did not hold within 20 s")
+
+
+async def camera_frames(
+    clock: ManualClock,
+    tracker_of: Callable[[], CameraTracker | None],
+    until: Callable[[CameraTracker], bool],
+    *,
+    step: float = 0.5,
+    limit: float = 30.0,
+) -> CameraTracker:
+    """Move ``clock`` on by ``step`` each time an uplink has analysed a frame at its time,
+    until its camera tracker (from ``tracker_of``) satisfies ``until``: real frames, and
+    the clock moved by hand between them. Fails once ``limit`` seconds of the clock passed.
+    """
+
+    def analysed_now() -> CameraTracker | None:
+        tracker = tracker_of()
+        return tracker if tracker is not None and tracker.last_frame_at == clock.now() else None
+
+    start = clock.now()
+    while not until(tracker := await eventually(analysed_now)):
+        if clock.now() - start >= limit:
+            raise AssertionError(f"the camera was still {tracker.state} after {limit} s")
+        clock.advance(step)
+    return tracker
 
 
 def recording(event: Any) -> Callable[[Any, float], Any]:

@@ -26,7 +26,7 @@ from tests.e2e.firefox import Firefox, firefox_executable
 from tests.servers import ServerProcess, served
 
 FIRST_FRAME = re.compile(
-    r"^(\S+ \S+) server\.media first frame of the (\w+)'s camera analysed "
+    r"^(\S+ \S+) server\.camera_feed first frame of the (\w+)'s camera analysed "
     r"([\d.]+) s after the offer, ([\d.]+) s after connecting",
     re.MULTILINE,
 )
