@@ -83,6 +83,8 @@ class SummaryCourier:
         self._max_attempts = max_attempts
         self._cluster = cluster
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        # The state each session was last reconciled at.
+        self._reconciled: dict[str, SessionState] = {}
 
     @property
     def channel_names(self) -> list[str]:
@@ -101,7 +103,11 @@ class SummaryCourier:
     def reconcile(self, states: list[SessionState]) -> None:
         """Start delivering whatever these sessions owe that nothing here delivers yet."""
         for state in states:
-            self._start(state)
+            # States never change: one looked at before owes what it owed then, and is
+            # being delivered here, or was found delivered, or held by a live instance.
+            if self._reconciled.get(state.session_id) is not state:
+                self._reconciled[state.session_id] = state
+                self._start(state)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
         """Dispatcher subscriber: an end, a concern or a rating may leave something to deliver."""
@@ -128,6 +134,7 @@ class SummaryCourier:
     async def _work(self, session_id: str, channel: Channel, key: tuple[str, str]) -> None:
         if not await self._cluster.claim(f"delivery {session_id}"):
             self._tasks.pop(key, None)  # a live instance delivers it
+            self._reconciled.pop(session_id, None)  # unless it dies: look again next tick
             return
         while True:
             # Everything recorded anywhere: what another instance delivered is not owed.
@@ -175,6 +182,7 @@ class SummaryCourier:
 
     def forget(self, session_id: str) -> None:
         """The session is deleted: stop delivering its summary."""
+        self._reconciled.pop(session_id, None)
         for (task_session, _), task in list(self._tasks.items()):
             if task_session == session_id:
                 task.cancel()

@@ -83,6 +83,7 @@ class ServerProcess:
                 urllib.request.urlopen(self.base_url + "/", timeout=1).close()
                 return
             except urllib.error.HTTPError as error:
+                error.close()  # it holds the connection open
                 if error.code < 500:
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError):

@@ -15,14 +15,16 @@ from aiohttp.test_utils import TestClient
 from analytics import room
 from analytics.clock import ClockPolicy, due_events
 from analytics.events import WarningSent
+from analytics.summary import SummaryPolicy
 from server.app import make_app
 from server.clock import ManualClock, SystemClock
+from server.delivery import SummaryCourier
 from server.dispatcher import Dispatcher
 from server.keys import BOOK, COURIER
 from server.postgres_cluster import PostgresCluster
 from server.postgres_store import PostgresEventStore
 from server.sessions import SessionBook
-from tests.events import SCHEDULED, T0, joined
+from tests.events import SCHEDULED, T0, joined, meeting
 from tests.room_client import join, receive, receive_state
 from tests.utils import (
     ADMIN_TOKEN,
@@ -184,3 +186,48 @@ async def test_a_time_warning_due_on_two_instances_at_once_is_recorded_once(post
     finally:
         for store in stores:
             await store.close()
+
+
+class Channel:
+    """A delivery channel that lists the summaries it got."""
+
+    name = "outbox"
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, int]] = []
+
+    async def deliver(self, summary: Any) -> None:
+        self.delivered.append((summary.session_id, summary.version))
+
+
+async def test_a_delivery_held_by_an_instance_that_died_is_taken_over(postgres_url):
+    stores = [await PostgresEventStore(postgres_url, origin=n).open() for n in ("a", "b")]
+    clusters = [await PostgresCluster(postgres_url, SystemClock(), n).open() for n in ("a", "b")]
+    books = [SessionBook(store, SystemClock(), Dispatcher()) for store in stores]
+    channel = Channel()
+    courier = SummaryCourier(books[1], [channel], SummaryPolicy(), SystemClock(), clusters[1])
+    try:
+        scheduled, *rest = meeting()
+        await books[0].schedule(scheduled)
+        await books[0].execute(SCHEDULED.session_id, lambda state, at: rest)
+        # Instance a took the delivery on, and is still alive.
+        assert await clusters[0].claim(f"delivery {SCHEDULED.session_id}")
+        ended = await books[1].latest(SCHEDULED.session_id)
+
+        courier.reconcile([ended])
+        await courier.settled()
+        assert channel.delivered == []
+
+        connection = await asyncpg.connect(postgres_url)
+        try:
+            await connection.execute("UPDATE instances SET alive_until = 0 WHERE id = 'a'")
+        finally:
+            await connection.close()
+        courier.reconcile([ended])  # the next tick
+        await courier.settled()
+
+        assert channel.delivered == [(SCHEDULED.session_id, 1)]
+    finally:
+        await courier.close()
+        for closing in (*clusters, *stores):
+            await closing.close()

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -144,6 +145,9 @@ class Deployment:
         try:
             with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
                 return response.status == 200
+        except urllib.error.HTTPError as error:
+            error.close()  # it holds the connection open
+            return False
         except OSError:
             return False
 

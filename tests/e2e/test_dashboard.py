@@ -108,4 +108,5 @@ def test_an_upcoming_session_is_cancelled_its_link_dies_and_another_is_deleted(
     with pytest.raises(urllib.error.HTTPError) as missing:
         server.api("GET", f"/api/sessions/{deleted['id']}")
     assert missing.value.code == 404
+    missing.value.close()  # it holds the connection open
     page.close()
