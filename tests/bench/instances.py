@@ -12,14 +12,15 @@ in one run:
   second, so every signal and every change of state crosses between them.
 
 The loads: signalling (every participant sending 18 signals a second to the other);
-cameras analysed with the defaults; and cameras with every frame analysed at 640x480 and
-30 fps (the naive configuration of :mod:`tests.bench.run`), more than one process keeps
-up with, so the frames analysed a second show what a second process adds. CPU is the
-servers' own from /proc, idle included; PostgreSQL's (its postmaster and backends) beside.
-Frames analysed are counted by :mod:`tests.bench.counted_server`.
+cameras analysed with the defaults (2 frames a second each); and cameras with every frame
+analysed at 640x480 and 30 fps (the naive configuration of :mod:`tests.bench.run`), more
+than the cores keep up with, so that the frames analysed a second show what a second
+process adds. CPU is the servers' own from /proc, idle included, with PostgreSQL's (its
+postmaster and backends) and the bots' beside. Frames analysed are counted by
+:mod:`tests.bench.counted_server`.
 
     python -m tests.bench.instances            # what `make bench` runs
-    python -m tests.bench.instances --quick    # a smoke test: seconds
+    python -m tests.bench.instances --quick    # a smoke test: under a minute
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class Plan:
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(pairs=10, signal_window=1.0, cameras=2, busy_cameras=2, camera_window=2.0)
+        # The cameras with the defaults take the same path as the busy ones: left out.
+        return cls(pairs=10, signal_window=1.0, cameras=0, busy_cameras=2, camera_window=2.0)
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Load:
     done: float  # signals relayed or frames analysed, a second
     server_cores: float  # CPU-seconds a second of the mentormeet processes, all of them
     postgres_cores: float | None  # the same of PostgreSQL's processes
+    bot_cores: float  # the same of this process, which drives the bots
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -153,6 +156,8 @@ class Deployment:
         meters: dict[str, Meter] = {
             "server": lambda: sum(server.cpu_seconds() for server in self.servers),
             "frames": lambda: sum(frames_analysed(server.data_dir) for server in self.servers),
+            # The bots' own: when they take what is left of the cores, they are the limit.
+            "bots": time.process_time,
         }
         if (cluster := self.cluster) is not None:
             meters["postgres"] = lambda: postgres_cpu_seconds(cluster)
@@ -206,7 +211,7 @@ async def cameras(
 
 
 def _load(participants: int, done: float, rates: dict[str, float]) -> Load:
-    return Load(participants, done, rates["server"], rates.get("postgres"))
+    return Load(participants, done, rates["server"], rates.get("postgres"), rates["bots"])
 
 
 Work = Callable[[aiohttp.ClientSession, Deployment], Awaitable[Load]]
@@ -224,6 +229,8 @@ async def compare(cluster: Cluster, plan: Plan) -> dict[str, dict[str, Load]]:
         CAMERAS: ({}, partial(camera, count=plan.cameras)),
         BUSY_CAMERAS: (BASELINE_ENVIRON, partial(camera, count=plan.busy_cameras)),
     }
+    if not plan.cameras:
+        del loads[CAMERAS]
     results: dict[str, dict[str, Load]] = {name: {} for name in loads}
     # As in tests.bench.run: no kept-alive connections, a WebSocket on a connection of its own.
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
@@ -234,16 +241,21 @@ async def compare(cluster: Cluster, plan: Plan) -> dict[str, dict[str, Load]]:
                 for layout in LAYOUTS:
                     postgres = (cluster, await cluster.new_schema()) if layout.postgresql else None
                     root = Path(folder) / f"{number}-{layout.instances}-{layout.postgresql}"
+                    started = time.monotonic()
                     deployment = Deployment(layout, root, environ, postgres)
                     try:
                         for server in deployment.servers:
                             await server.wait_until_up(http)
+                        up = time.monotonic() - started
                         measured = await work(http, deployment)
                         measured.problems += await deployment.problems(http)
                     finally:
                         deployment.stop()
                     results[load][layout.name] = measured
-                    progress(f"{load}, {layout.name}: {measured.done:,.1f}/s")
+                    progress(
+                        f"{load}, {layout.name}: {measured.done:,.1f}/s "
+                        f"(up in {up:.1f} s, done in {time.monotonic() - started:.1f} s)"
+                    )
     return results
 
 
@@ -279,7 +291,7 @@ def table(results: dict[str, dict[str, Load]], plan: Plan) -> str:
         title, done, efficiency = heads[load]
         lines += [
             title,
-            f"{'layout':<26}{done:>11}{efficiency:>18}{'servers':>10}{'PostgreSQL':>12}",
+            f"{'layout':<26}{done:>11}{efficiency:>18}{'servers':>10}{'PostgreSQL':>12}{'bots':>8}",
         ]
         for name, measured in by_layout.items():
             if load == SIGNALLING:
@@ -291,6 +303,7 @@ def table(results: dict[str, dict[str, Load]], plan: Plan) -> str:
                 f"{name:<26}{measured.done:>11,.1f}{cell:>18}"
                 f"{measured.server_cores:>8.2f} c"
                 f"{'-' if postgres is None else f'{postgres:.2f} c':>12}"
+                f"{measured.bot_cores:>6.2f} c"
             )
         one, two, sqlite = by_layout[ONE.name], by_layout[TWO.name], by_layout[SQLITE.name]
         if load == SIGNALLING:
@@ -323,9 +336,11 @@ def parse_args(argv: Sequence[str] | None) -> Plan:
     parser.add_argument("--quick", action="store_true", help="a smoke test: tiny and short")
     parser.add_argument("--pairs", type=int, default=400, help="sessions chattering")
     parser.add_argument("--signal-window", type=float, default=10.0)
-    parser.add_argument("--cameras", type=int, default=20, help="analysed, the defaults")
     parser.add_argument(
-        "--busy-cameras", type=int, default=2, help="analysed, every frame (the naive way)"
+        "--cameras", type=int, default=20, help="analysed with the defaults (0: none)"
+    )
+    parser.add_argument(
+        "--busy-cameras", type=int, default=4, help="analysed, every frame (the naive way)"
     )
     parser.add_argument("--camera-window", type=float, default=15.0)
     args = parser.parse_args(argv)
@@ -345,7 +360,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"mentormeet on one instance and on two, {machine()}")
     command = " ".join(["python -m tests.bench.instances", *sys.argv[1:]])
     print(f"command: {command}; took {time.monotonic() - started:.0f} s")
-    print("CPU in cores (CPU-seconds a second), idle included; c = cores")
+    print(
+        "CPU in cores (CPU-seconds a second), idle included: the servers', PostgreSQL's "
+        "(postmaster and backends), and the bots' (this process)"
+    )
     print()
     print(table(results, plan))
     unhealthy = [

@@ -55,14 +55,14 @@ async def test_the_store_append_bench_measures_both_backends(postgres_cluster):
     assert all(rate.events_per_second > 0 for rate in rates.values())
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(150)
 async def test_the_instances_bench_measures_every_load_on_every_layout(postgres_cluster):
     plan = instances.Plan.quick()
 
     results = await instances.compare(postgres_cluster, plan)
 
     layouts = [layout.name for layout in instances.LAYOUTS]
-    assert list(results) == [instances.SIGNALLING, instances.CAMERAS, instances.BUSY_CAMERAS]
+    assert list(results) == [instances.SIGNALLING, instances.BUSY_CAMERAS]
     for load, by_layout in results.items():
         assert list(by_layout) == layouts
         for layout, measured in by_layout.items():
