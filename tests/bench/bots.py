@@ -185,7 +185,8 @@ class Participant:
         url = f"{self.base_url}/api/sessions/{self.session['id']}/uplink"
         headers = {"Authorization": f"Bearer {self.token}"}
         async with self.http.post(url, json=offer, headers=headers) as response:
-            response.raise_for_status()
+            if response.status != 200:  # the server says why: keep it
+                raise RuntimeError(f"uplink refused ({response.status}): {await response.text()}")
             return await response.json()
 
     async def report_camera(self, *, enabled: bool) -> None:

@@ -95,7 +95,7 @@ class Load:
 
     @property
     def cpu_percent_per_participant(self) -> float:
-        return 100 * self.server_cores / self.participants
+        return 100 * self.server_cores / self.participants if self.participants else 0.0
 
 
 def postgres_cpu_seconds(cluster: Cluster) -> float:
@@ -215,6 +215,21 @@ def _load(participants: int, done: float, rates: dict[str, float]) -> Load:
 
 
 Work = Callable[[aiohttp.ClientSession, Deployment], Awaitable[Load]]
+
+
+async def measure(http: aiohttp.ClientSession, deployment: Deployment, work: Work) -> Load:
+    """The load on the deployment's servers once they are up, then their health. A load
+    that fails is recorded as failed, and the others still get measured."""
+    try:
+        for server in deployment.servers:
+            await server.wait_until_up(http)
+        measured = await work(http, deployment)
+    except (RuntimeError, aiohttp.ClientError, TimeoutError) as error:
+        measured = Load(0, 0.0, 0.0, None, 0.0, [f"failed: {error!r}"])
+    measured.problems += await deployment.problems(http)
+    return measured
+
+
 SIGNALLING = "signalling"
 CAMERAS = "cameras, the defaults"
 BUSY_CAMERAS = "cameras, every frame analysed"
@@ -244,18 +259,12 @@ async def compare(cluster: Cluster, plan: Plan) -> dict[str, dict[str, Load]]:
                     started = time.monotonic()
                     deployment = Deployment(layout, root, environ, postgres)
                     try:
-                        for server in deployment.servers:
-                            await server.wait_until_up(http)
-                        up = time.monotonic() - started
-                        measured = await work(http, deployment)
-                        measured.problems += await deployment.problems(http)
+                        measured = await measure(http, deployment, work)
                     finally:
                         deployment.stop()
                     results[load][layout.name] = measured
-                    progress(
-                        f"{load}, {layout.name}: {measured.done:,.1f}/s "
-                        f"(up in {up:.1f} s, done in {time.monotonic() - started:.1f} s)"
-                    )
+                    elapsed = time.monotonic() - started
+                    progress(f"{load}, {layout.name}: {measured.done:,.1f}/s ({elapsed:.0f} s)")
     return results
 
 
