@@ -61,10 +61,17 @@ class SessionScheduled(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class ParticipantJoined(Event):
-    """A participant entered the room (first time or after dropping out)."""
+    """A participant entered the room (first time or after dropping out).
+
+    ``client_id`` names the browser tab, ``connection`` the server connection that holds
+    the seat (unique across instances, see :mod:`server.instance`); both empty in events
+    recorded before they were kept.
+    """
 
     type: ClassVar[str] = "participant_joined"
     role: Role
+    client_id: str = ""
+    connection: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

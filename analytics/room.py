@@ -4,6 +4,8 @@ turns what the shell saw into the events that record it (or a :class:`Rejected`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from analytics.camera import CameraTracker
 from analytics.events import (
     CameraObserved,
@@ -20,16 +22,28 @@ from analytics.session import SessionState
 __all__ = [
     "join",
     "leave",
-    "leave_all",
     "observe_camera",
     "report_camera",
     "report_speaking",
+    "vacate",
 ]
 
 
-def join(state: SessionState, role: Role, at: float) -> tuple[Event, ...]:
-    """A participant enters the room; one still recorded as present (an older window of
-    the same tab) leaves first."""
+def join(
+    state: SessionState,
+    role: Role,
+    at: float,
+    *,
+    client_id: str = "",
+    connection: str = "",
+    take_over: bool = False,
+) -> tuple[Event, ...]:
+    """A participant's browser tab ``client_id`` enters the room over ``connection``.
+
+    The seat is one per role. The same tab coming back (a reconnect, perhaps through
+    another instance) takes it from its older connection, which leaves first; another tab
+    takes it only when its person asks to (``take_over``), else the room is full.
+    """
     if state.over:
         code, message = (
             ("session_cancelled", "this session was cancelled")
@@ -37,27 +51,43 @@ def join(state: SessionState, role: Role, at: float) -> tuple[Event, ...]:
             else ("session_ended", "this session has already ended")
         )
         raise Rejected(code, message)
-    joined = ParticipantJoined(at=at, actor=role, role=role)
-    if state.presence[role].present:
+    seat = state.presence[role]
+    if seat.present and seat.client_id != client_id and not take_over:
+        raise Rejected(
+            "room_full",
+            f"the {role} is already in this room from another window; "
+            "this one joins when that one leaves",
+        )
+    joined = ParticipantJoined(
+        at=at, actor=role, role=role, client_id=client_id, connection=connection
+    )
+    if seat.present:
         return (ParticipantLeft(at=at, actor=role, role=role), joined)
     return (joined,)
 
 
-def leave(state: SessionState, role: Role, at: float) -> tuple[Event, ...]:
-    """A participant's connection ended; after the session, that changes nothing."""
-    if state.over or not state.presence[role].present:
+def leave(
+    state: SessionState, role: Role, at: float, *, connection: str | None = None
+) -> tuple[Event, ...]:
+    """A participant's ``connection`` ended (``None``: whichever holds the seat); after the
+    session, or once a newer connection holds the seat, that changes nothing."""
+    seat = state.presence[role]
+    if state.over or not seat.present or connection not in (None, seat.connection):
         return ()
     return (ParticipantLeft(at=at, actor=role, role=role),)
 
 
-def leave_all(state: SessionState, at: float) -> tuple[Event, ...]:
-    """The server restarted: nobody's connection outlived it."""
+def vacate(
+    state: SessionState, at: float, *, still_open: Callable[[str], bool]
+) -> tuple[Event, ...]:
+    """Free the seats whose connection is gone without a word: its server process stopped
+    or died. ``still_open`` tells whether a connection (``Presence.connection``) is."""
     if state.status != "live":
         return ()
     return tuple(
         ParticipantLeft(at=at, actor="system", role=role)
-        for role, presence in state.presence.items()
-        if presence.present
+        for role, seat in state.presence.items()
+        if seat.present and not still_open(seat.connection)
     )
 
 

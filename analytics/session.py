@@ -51,6 +51,9 @@ class Presence:
     """Whether a participant is in the room, and how often they came in."""
 
     present: bool = False
+    # The tab and the server connection of the last join (see ParticipantJoined).
+    client_id: str = ""
+    connection: str = ""
     joins: int = 0
     last_joined_at: float | None = None
     # Time in the room on the session clock, up to the last time they left.
@@ -207,9 +210,17 @@ def start(event: SessionScheduled) -> SessionState:
     )
 
 
-def _joined(state: SessionState, role: Role, at: float) -> SessionState:
+def _joined(state: SessionState, event: ParticipantJoined) -> SessionState:
+    role, at = event.role, event.at
     before = state.presence[role]
-    joined = replace(before, present=True, joins=before.joins + 1, last_joined_at=at)
+    joined = replace(
+        before,
+        present=True,
+        joins=before.joins + 1,
+        last_joined_at=at,
+        client_id=event.client_id,
+        connection=event.connection,
+    )
     presence = {**state.presence, role: joined}
     state = replace(state, presence=presence, emptied_at=None)
     if state.started_at is None and state.everyone_present:
@@ -335,8 +346,8 @@ def apply(state: SessionState, event: Event) -> SessionState:
     if camera is not state.camera:
         state = replace(state, camera=camera)
     match event:
-        case ParticipantJoined(role=role, at=at):
-            return _joined(state, role, at)
+        case ParticipantJoined():
+            return _joined(state, event)
         case ParticipantLeft(role=role, at=at):
             return _left(state, role, at)
         case SpeakingChanged(role=role, speaking=speaking, at=at):

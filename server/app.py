@@ -15,7 +15,7 @@ from server import api, dashboard, deliveries, pages, signin, summaries, uplink
 from server.cameras import CameraWatch
 from server.clock import Clock, SystemClock
 from server.config import Config
-from server.database import open_store
+from server.database import open_database
 from server.delivery import SummaryCourier, channels_from
 from server.dispatcher import Dispatcher
 from server.errors import api_errors
@@ -40,6 +40,7 @@ from server.keys import (
 )
 from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter
 from server.media import UplinkPeers
+from server.neighbours import Neighbours
 from server.retention import retention_sweeper
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
@@ -111,16 +112,16 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
     )
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        store = await open_store(config.database or config.database_path)
+        store, cluster = await open_database(config.database or config.database_path, clock)
         dispatcher = Dispatcher()
         book = SessionBook(store, clock, dispatcher)
         app[STORE], app[BOOK], app[DISPATCHER] = store, book, dispatcher
         cameras = CameraWatch(book, config.camera, clock)
         app[UPLINKS] = UplinkPeers(config, cameras, clock)
-        app[HUB] = RoomHub(config, book, cameras, clock)
+        app[HUB] = RoomHub(config, book, cameras, clock, cluster)
         app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
         app[COURIER] = SummaryCourier(
-            book, channels_from(config.delivery, clock), config.summary, clock
+            book, channels_from(config.delivery, clock), config.summary, clock, cluster
         )
         app[SUMMARY_BOARD] = SummaryBoard(config.summary)
         app[INVITES] = InviteMailer(config, book, clock)
@@ -137,9 +138,12 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         await app[HUB].resume()
         await app[TIMEKEEPER].resume()
         await app[COURIER].resume()
+        neighbours = Neighbours(book, app[HUB], app[TIMEKEEPER], app[COURIER])
+        cluster.listen(neighbours, neighbours.tick)
         yield
         await app[UPLINKS].close()  # first: closing an uplink may record its camera state
         await dispatcher.settled()
+        await cluster.close()
         await app[COURIER].close()
         await app[INVITES].close()
         await app[TIMEKEEPER].close()

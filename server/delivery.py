@@ -50,6 +50,7 @@ from analytics.report import (
 from analytics.session import SessionState
 from analytics.summary import Summary, SummaryPolicy, summarise
 from server.clock import Clock, sleep
+from server.cluster import Cluster
 from server.config import DeliverySettings
 from server.private import private_dir, write_private
 from server.sessions import SessionBook
@@ -334,7 +335,13 @@ _WORK_EVENTS = (SessionEnded, ConcernRaised, MeetingRated, DeliveryRetried)
 
 
 class SummaryCourier:
-    """Delivers every summary version and live concern through every channel, retrying."""
+    """Delivers every summary version and live concern through every channel, retrying.
+
+    Among instances sharing a database, one at a time delivers a session's parcels: the
+    one holding its claim (see :mod:`server.cluster`), which it keeps while it lives. The
+    others try again on every cluster tick while they see something owed
+    (:meth:`reconcile`), and so take over from an instance that died.
+    """
 
     def __init__(
         self,
@@ -342,6 +349,7 @@ class SummaryCourier:
         channels: list[Channel],
         policy: SummaryPolicy,
         clock: Clock,
+        cluster: Cluster,
         *,
         first_retry_seconds: float = 2.0,
         max_attempts: int = MAX_ATTEMPTS,
@@ -352,6 +360,7 @@ class SummaryCourier:
         self._policy = policy
         self._first_retry = first_retry_seconds
         self._max_attempts = max_attempts
+        self._cluster = cluster
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     @property
@@ -366,7 +375,11 @@ class SummaryCourier:
 
     async def resume(self) -> None:
         """Pick up deliveries that a previous process did not finish."""
-        for state in await self._book.all():
+        self.reconcile(await self._book.all())
+
+    def reconcile(self, states: list[SessionState]) -> None:
+        """Start delivering whatever these sessions owe that nothing here delivers yet."""
+        for state in states:
             self._start(state)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
@@ -392,8 +405,12 @@ class SummaryCourier:
         return next_parcel(state, channel.name, carries_alerts=isinstance(channel, AlertChannel))
 
     async def _work(self, session_id: str, channel: Channel, key: tuple[str, str]) -> None:
+        if not await self._cluster.claim(f"delivery {session_id}"):
+            self._tasks.pop(key, None)  # a live instance delivers it
+            return
         while True:
-            state = await self._book.get(session_id)
+            # Everything recorded anywhere: what another instance delivered is not owed.
+            state = await self._book.latest(session_id)
             parcel = self._next(state, channel)
             if parcel is None:
                 # No await since the state was read: a fact recorded from here on starts

@@ -5,9 +5,9 @@ The book publishes each event with the state it led to while it holds the sessio
 the order they were recorded, outside the lock, so a subscriber may record events itself
 and nobody's slowness holds a session.
 
-This is the seam through which events will cross processes: a dispatcher that also sends
-what is published to the other processes (PostgreSQL ``NOTIFY``) and publishes what they
-send (``LISTEN``) gives every subscriber every process's events, and nothing else changes.
+Events recorded by other instances sharing the database come through here too: the book
+publishes them when it reads them (:meth:`server.sessions.SessionBook.catch_up`, on a
+PostgreSQL notice), so every subscriber sees every instance's events, in the record's order.
 """
 
 from __future__ import annotations

@@ -13,6 +13,13 @@ and the second tries again with the number after the winner's (optimistic concur
 Every lost race means another append succeeded, so appends always make progress; the
 sequence has no gaps and no duplicates, whichever process wrote what.
 
+A server's book writes through :meth:`PostgresEventStore.session` instead: it holds a
+transaction-scoped advisory lock on the session, so that reading the events other
+instances appended, deciding, and appending what was decided is one step that no other
+instance interleaves with (each decides on the whole record). At commit PostgreSQL
+sends a notice on :data:`EVENTS_CHANNEL` naming the session, and the other instances
+listening there (:mod:`server.postgres_cluster`) read what is new.
+
 An append returns once PostgreSQL has committed it; with the server's default
 ``synchronous_commit = on`` that means flushed to its write-ahead log, as SQLite's is.
 Events are encoded as in SQLite (:func:`server.store.encode_event`), so the two hold the
@@ -21,12 +28,27 @@ same columns and the same JSON.
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from analytics.events import Event
-from server.store import decode_event, encode_event
+from server.store import SessionLog, decode_event, encode_event
 
-__all__ = ["APPEND_ATTEMPTS", "PostgresEventStore"]
+__all__ = [
+    "APPEND_ATTEMPTS",
+    "EVENTS_CHANNEL",
+    "PostgresEventStore",
+    "SessionNotice",
+    "session_notice",
+]
+
+# Where every append and deletion is announced, to every instance sharing the database.
+EVENTS_CHANNEL = "mentormeet_events"
 
 # A lost race means another process appended to the same session; this many in a row
 # means something is wrong (a runaway writer), not contention.
@@ -57,12 +79,37 @@ RETURNING seq
 """
 
 
+@dataclass(frozen=True, slots=True)
+class SessionNotice:
+    """What a notice on :data:`EVENTS_CHANNEL` says: ``origin`` (an instance) appended to
+    the session, or deleted it."""
+
+    origin: str
+    session_id: str
+    deleted: bool = False
+
+    @classmethod
+    def decode(cls, payload: str) -> SessionNotice:
+        fields = json.loads(payload)
+        return cls(fields["origin"], fields["session"], bool(fields.get("deleted")))
+
+
+def session_notice(origin: str, session_id: str, *, deleted: bool = False) -> str:
+    """The payload of a notice on :data:`EVENTS_CHANNEL` (well under PostgreSQL's 8,000
+    bytes: session ids and instance names are short)."""
+    return json.dumps({"origin": origin, "session": session_id, "deleted": deleted})
+
+
 class PostgresEventStore:
     """An :class:`~server.store.EventStore` in a PostgreSQL database, through a pool of
-    connections that several tasks (and processes) may append through at once."""
+    connections that several tasks (and processes) may append through at once.
 
-    def __init__(self, url: str, *, max_connections: int = 10) -> None:
+    ``origin`` names this instance in the notices it sends.
+    """
+
+    def __init__(self, url: str, *, origin: str = "", max_connections: int = 10) -> None:
         self._url = url
+        self._origin = origin
         self._max_connections = max_connections
         self._connections: asyncpg.Pool | None = None
 
@@ -100,13 +147,27 @@ class PostgresEventStore:
             "next sequence number"
         )
 
-    async def events(self, session_id: str) -> list[Event]:
-        """All events of a session in order; empty if there is no such session."""
-        rows = await self._pool.fetch(
-            "SELECT type, actor, at, payload FROM events WHERE session_id = $1 ORDER BY seq",
-            session_id,
-        )
-        return [decode_event(*row) for row in rows]
+    @asynccontextmanager
+    async def session(self, session_id: str) -> AsyncIterator[SessionLog]:
+        """Hold one session's log in a transaction under the session's advisory lock; what
+        is appended commits, and is announced, when the holder lets go."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", session_id
+            )
+            log = _PostgresSessionLog(connection, session_id)
+            yield log
+            if log.appended:
+                await connection.execute(
+                    "SELECT pg_notify($1, $2)",
+                    EVENTS_CHANNEL,
+                    session_notice(self._origin, session_id),
+                )
+
+    async def events(self, session_id: str, after: int = 0) -> list[Event]:
+        """The session's events numbered after ``after`` (all by default), in order; empty
+        if there is no such session."""
+        return await _events(self._pool, session_id, after)
 
     async def session_ids(self) -> list[str]:
         """Ids of every scheduled session, most recently scheduled first."""
@@ -116,11 +177,45 @@ class PostgresEventStore:
         return [row["session_id"] for row in rows]
 
     async def delete(self, session_id: str) -> None:
-        """Delete every event of a session."""
-        await self._pool.execute("DELETE FROM events WHERE session_id = $1", session_id)
+        """Delete every event of a session, and tell the other instances."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("DELETE FROM events WHERE session_id = $1", session_id)
+            await connection.execute(
+                "SELECT pg_notify($1, $2)",
+                EVENTS_CHANNEL,
+                session_notice(self._origin, session_id, deleted=True),
+            )
 
     async def close(self) -> None:
         """Close every connection of the pool."""
         if self._connections is not None:
             await self._connections.close()
             self._connections = None
+
+
+async def _events(
+    connection: asyncpg.Pool | PoolConnectionProxy[asyncpg.Record], session_id: str, after: int
+) -> list[Event]:
+    rows = await connection.fetch(
+        "SELECT type, actor, at, payload FROM events WHERE session_id = $1 AND seq > $2 "
+        "ORDER BY seq",
+        session_id,
+        after,
+    )
+    return [decode_event(*row) for row in rows]
+
+
+class _PostgresSessionLog:
+    def __init__(self, connection: PoolConnectionProxy[asyncpg.Record], session_id: str) -> None:
+        self._connection = connection
+        self._session_id = session_id
+        self.appended = False
+
+    async def events(self, after: int) -> list[Event]:
+        return await _events(self._connection, self._session_id, after)
+
+    async def append(self, events: Sequence[Event]) -> None:
+        # Under the session's lock no other writer competes for the numbers.
+        for event in events:
+            await self._connection.execute(_APPEND, self._session_id, *encode_event(event))
+        self.appended = self.appended or bool(events)

@@ -1,10 +1,14 @@
 """The room hub: one WebSocket per participant for signalling and live state.
 
-A connection opens with ``hello`` (invite token and a per-tab client id). The hub admits
-one connection per role; the same tab reconnecting replaces its old connection (newest
-wins), anyone else finds the room full. After that the hub relays negotiation messages
-between the two browsers, whose call is peer-to-peer, and pushes the session's state to
-both whenever an event changes it.
+A connection opens with ``hello`` (invite token and a per-tab client id). The record
+keeps one seat per role (:func:`analytics.room.join`); the same tab reconnecting replaces
+its old connection (newest wins), anyone else finds the room full. After that the hub
+relays negotiation messages between the two browsers, whose call is peer-to-peer, and
+pushes the session's state to both whenever an event changes it.
+
+The two may be connected to different instances: a join, a leave, any event recorded
+through one instance reaches the hub of the other through the dispatcher, and
+negotiation messages for a browser connected elsewhere go through the cluster.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -32,6 +37,7 @@ from analytics.events import (
 from analytics.session import SessionState
 from server.cameras import CameraWatch
 from server.clock import Clock
+from server.cluster import Cluster, connection_ids, instance_of
 from server.config import Config
 from server.ratelimit import TokenBucket
 from server.schemas import (
@@ -82,6 +88,8 @@ class Connection:
     socket: Socket
     claims: InviteClaims
     client_id: str
+    # Unique among every instance's connections; the record names the seat's holder by it.
+    id: str
     # Set once the join is recorded and the browser told: only then does it get state.
     welcomed: bool = False
 
@@ -98,15 +106,23 @@ class RoomHub:
     """Every open room and the connections in it."""
 
     def __init__(
-        self, config: Config, book: SessionBook, cameras: CameraWatch, clock: Clock
+        self,
+        config: Config,
+        book: SessionBook,
+        cameras: CameraWatch,
+        clock: Clock,
+        cluster: Cluster,
     ) -> None:
         self._config = config
         self._clock = clock
         self._book = book
         self._cameras = cameras
+        self._cluster = cluster
+        self._connection_ids = connection_ids(cluster.instance)
+        # The seats held through this instance.
         self._rooms: defaultdict[str, dict[Role, Connection]] = defaultdict(dict)
-        # Connections whose join is on its way to the record, in the order they came.
-        self._arriving: defaultdict[tuple[str, Role], deque[Connection]] = defaultdict(deque)
+        # Connections whose join is on its way to the record, by connection id.
+        self._arriving: dict[str, Connection] = {}
         self._sockets: set[web.WebSocketResponse] = set()
         self._background: set[asyncio.Future[Any]] = set()
         self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
@@ -115,18 +131,32 @@ class RoomHub:
         self._per_address: Counter[str | None] = Counter()
 
     async def resume(self) -> None:
-        """After a restart nobody is connected, whatever the log says: record the leaves.
+        """After a restart nobody is connected through the previous process, whatever the
+        log says: record the leaves (as for any instance that is gone).
 
-        Their connections ended with the previous process; recording that keeps presence
-        true, lets empty rooms end on time, and counts the rejoin as a reconnect.
+        Recording that keeps presence true, lets empty rooms end on time, and counts the
+        rejoin as a reconnect.
         """
-        for state in await self._book.all():
-            if state.status == "live":
-                await self._book.execute(state.session_id, room.leave_all)
+        await self.vacate_orphaned_seats(await self._book.all(), self._cluster.is_alive)
 
-    def present_roles(self, session_id: str) -> set[Role]:
-        """Roles with an open connection in this room right now."""
-        return set(self._rooms.get(session_id, {}))
+    async def vacate_orphaned_seats(
+        self, states: list[SessionState], is_alive: Callable[[str], bool]
+    ) -> None:
+        """Record the leaves of seats held through instances that are not alive."""
+
+        def still_open(connection_id: str) -> bool:
+            return is_alive(instance_of(connection_id))
+
+        for state in states:
+            orphaned = state.status == "live" and any(
+                seat.present and not still_open(seat.connection) for seat in state.presence.values()
+            )
+            if orphaned:
+                with contextlib.suppress(UnknownSession):
+                    await self._book.execute(
+                        state.session_id,
+                        lambda state, at: room.vacate(state, at, still_open=still_open),
+                    )
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Serve one participant's WebSocket until it closes; refuse one too many from
@@ -232,26 +262,31 @@ class RoomHub:
                 socket, "too_many_joins", "too many join attempts: trying again", final=False
             )
             return None
-        connection = Connection(socket=socket, claims=claims, client_id=message.client_id)
+        connection = Connection(
+            socket=socket,
+            claims=claims,
+            client_id=message.client_id,
+            id=next(self._connection_ids),
+        )
         replaced: list[Connection] = []
 
         def take_seat(state: SessionState, at: float) -> tuple[Event, ...]:
-            # Under the session's lock, so seats change in step with the record.
-            joined = room.join(state, claims.role, at)
+            # A window may take the seat over when its person asks ("use this window").
+            joined = room.join(
+                state,
+                claims.role,
+                at,
+                client_id=message.client_id,
+                connection=connection.id,
+                take_over=message.take_over,
+            )
+            # Under the session's lock, so seats here change in step with the record.
             seats = self._rooms[claims.session_id]
             previous = seats.get(claims.role)
-            taken_elsewhere = previous is not None and previous.client_id != message.client_id
-            # A window may take the seat over when its person asks ("use this window").
-            if taken_elsewhere and not message.take_over:
-                raise rules.Rejected(
-                    "room_full",
-                    f"the {claims.role} is already in this room from another window; "
-                    "this one joins when that one leaves",
-                )
             replaced.extend([previous] if previous is not None else [])
             seats[claims.role] = connection
             # The welcome goes out when the join is recorded (see on_recorded).
-            self._arriving[claims.session_id, claims.role].append(connection)
+            self._arriving[connection.id] = connection
             return joined
 
         try:
@@ -260,9 +295,13 @@ class RoomHub:
             await self._refuse_admission(socket, claims.session_id, refused)
             return None
         for previous in replaced:
-            previous.socket.send_error("replaced", "you joined this room from a newer window")
-            previous.socket.close(CLOSE_REPLACED, b"replaced")
+            self._replace(previous)
         return connection
+
+    @staticmethod
+    def _replace(connection: Connection) -> None:
+        connection.socket.send_error("replaced", "you joined this room from a newer window")
+        connection.socket.close(CLOSE_REPLACED, b"replaced")
 
     async def _refuse_admission(self, socket: Socket, session_id: str, refused: Exception) -> None:
         if isinstance(refused, UnknownSession):
@@ -353,12 +392,25 @@ class RoomHub:
         return True
 
     async def _relay(self, connection: Connection, message: Signal) -> None:
-        """Pass a negotiation message on to the other participant's browser, if present."""
+        """Pass a negotiation message on to the other participant's browser, if present:
+        here, or through the instance it is connected to."""
         if self._refuse_if_expired(connection):
             return
-        peer = self._rooms[connection.session_id].get(other_role(connection.role))
+        role = other_role(connection.role)
+        peer = self._rooms[connection.session_id].get(role)
+        if peer is not None:
+            if peer.welcomed:
+                peer.socket.send(message)
+            return
+        seat = (await self._book.get(connection.session_id)).presence[role]
+        if seat.present and instance_of(seat.connection) != self._cluster.instance:
+            await self._cluster.relay(connection.session_id, role, msgspec.json.encode(message))
+
+    def relayed(self, session_id: str, role: Role, message: bytes) -> None:
+        """A negotiation message for ``role``'s browser came through another instance."""
+        peer = self._rooms.get(session_id, {}).get(role)
         if peer is not None and peer.welcomed:
-            peer.socket.send(message)
+            peer.socket.send_encoded(message)
 
     async def _act(self, connection: Connection, decide: Decide) -> None:
         """Decide a participant's request through the book, or tell them why it was refused."""
@@ -370,12 +422,12 @@ class RoomHub:
     async def _leave(self, connection: Connection) -> None:
         def free_seat(state: SessionState, at: float) -> tuple[Event, ...]:
             seats = self._rooms.get(connection.session_id, {})
-            if seats.get(connection.role) is not connection:
-                return ()  # replaced by a newer connection, which recorded the change
-            del seats[connection.role]
-            if not seats:
-                del self._rooms[connection.session_id]
-            return room.leave(state, connection.role, at)
+            if seats.get(connection.role) is connection:
+                del seats[connection.role]
+                if not seats:
+                    del self._rooms[connection.session_id]
+            # Nothing to record if a newer connection holds the seat (here or elsewhere).
+            return room.leave(state, connection.role, at, connection=connection.id)
 
         with contextlib.suppress(UnknownSession):  # deleted meanwhile: nothing to record
             await self._book.execute(connection.session_id, free_seat)
@@ -392,14 +444,18 @@ class RoomHub:
                     self._refuse(
                         connection.socket, "session_cancelled", "this session was cancelled"
                     )
+        if state.over:
+            self._join_limits.pop(state.session_id, None)  # nobody joins any more
         match event:
-            case ParticipantJoined(role=role) if (state.session_id, role) in self._arriving:
-                # Joins are recorded in the order their connections took the seat.
-                arriving = self._arriving[state.session_id, role]
-                joined = arriving.popleft()
-                if not arriving:
-                    del self._arriving[state.session_id, role]
-                self._welcome(joined, state)
+            case ParticipantJoined(role=role, connection=connection_id):
+                arriving = self._arriving.pop(connection_id, None)
+                if arriving is not None:
+                    self._welcome(arriving, state)
+                elif (here := seats.get(role)) is not None and here.id != connection_id:
+                    # The seat was taken through another instance (the same tab
+                    # reconnecting there, or "use this window").
+                    del seats[role]
+                    self._replace(here)
                 self._tell_peer(seats, role, "joined")
             case ParticipantLeft(role=role) if role not in seats:
                 self._tell_peer(seats, role, "left")

@@ -50,10 +50,14 @@ class Socket:
 
     def send(self, message: dict[str, Any] | msgspec.Struct) -> None:
         """Queue a JSON message, unless the socket is closing; drop a reader too far behind."""
+        # msgspec writes UTF-8: a text frame as it is, not decoded and encoded again.
+        self.send_encoded(msgspec.json.encode(message))
+
+    def send_encoded(self, message: bytes) -> None:
+        """Queue a message already encoded as JSON (UTF-8), like :meth:`send`."""
         if self._closing or self.ws.closed:
             return
-        # msgspec writes UTF-8: a text frame as it is, not decoded and encoded again.
-        self._put(msgspec.json.encode(message))
+        self._put(message)
 
     def send_error(self, code: str, message: str) -> None:
         """Tell the client what it did wrong, in a code for programs and words for people."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -19,7 +20,7 @@ import msgspec
 from analytics.events import EVENT_TYPES, Event
 from server.private import FILE_MODE, private_dir, private_file
 
-__all__ = ["EventStore", "SqliteEventStore", "decode_event", "encode_event"]
+__all__ = ["EventStore", "SessionLog", "SqliteEventStore", "decode_event", "encode_event"]
 
 T = TypeVar("T")
 
@@ -50,11 +51,28 @@ def decode_event(type_: str, actor: str, at: float, payload: str) -> Event:
     return msgspec.convert({**fields, "at": at, "actor": actor}, EVENT_TYPES[type_])
 
 
+class SessionLog(Protocol):
+    """One session's log while :meth:`EventStore.session` holds it."""
+
+    async def events(self, after: int) -> list[Event]:
+        """The events numbered after ``after``, in order."""
+        ...
+
+    async def append(self, events: Sequence[Event]) -> None:
+        """Append ``events`` after the last; they are kept when the holder lets go."""
+        ...
+
+
 class EventStore(Protocol):
     """What the server needs from a store; SQLite is the embedded implementation."""
 
+    def session(self, session_id: str) -> AbstractAsyncContextManager[SessionLog]:
+        """Hold one session's log: nobody else appends to it, in this process or any other
+        sharing the store, until the holder lets go."""
+        ...
+
     async def append(self, session_id: str, event: Event) -> int: ...
-    async def events(self, session_id: str) -> list[Event]: ...
+    async def events(self, session_id: str, after: int = 0) -> list[Event]: ...
     async def session_ids(self) -> list[str]: ...
     async def delete(self, session_id: str) -> None: ...
     async def close(self) -> None: ...
@@ -98,9 +116,19 @@ class SqliteEventStore:
             raise RuntimeError("the event store is not open")
         return self._db
 
+    @asynccontextmanager
+    async def session(self, session_id: str) -> AsyncIterator[SessionLog]:
+        """Hold one session's log. One process owns a SQLite file, and its book holds each
+        session's lock already: nothing more to take."""
+        yield _SqliteSessionLog(self, session_id)
+
     async def append(self, session_id: str, event: Event) -> int:
         """Append ``event`` to the session's log; return its sequence number (from 1)."""
-        columns = encode_event(event)
+        return await self.append_all(session_id, (event,))
+
+    async def append_all(self, session_id: str, events: Sequence[Event]) -> int:
+        """Append ``events`` in one transaction; return the last one's sequence number."""
+        rows = [encode_event(event) for event in events]
 
         def write() -> int:
             db = self._connection
@@ -110,20 +138,22 @@ class SqliteEventStore:
                     "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?",
                     (session_id,),
                 ).fetchone()
-                db.execute(
+                db.executemany(
                     "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
-                    (session_id, last + 1, *columns),
+                    [(session_id, last + n, *row) for n, row in enumerate(rows, start=1)],
                 )
-            return int(last) + 1
+            return int(last) + len(rows)
 
         return await self._run(write)
 
-    async def events(self, session_id: str) -> list[Event]:
-        """All events of a session in order; empty if there is no such session."""
+    async def events(self, session_id: str, after: int = 0) -> list[Event]:
+        """The session's events numbered after ``after`` (all by default), in order; empty
+        if there is no such session."""
         rows = await self._run(
             lambda: self._connection.execute(
-                "SELECT type, actor, at, payload FROM events WHERE session_id = ? ORDER BY seq",
-                (session_id,),
+                "SELECT type, actor, at, payload FROM events WHERE session_id = ? AND seq > ? "
+                "ORDER BY seq",
+                (session_id, after),
             ).fetchall()
         )
         return [decode_event(*row) for row in rows]
@@ -154,3 +184,15 @@ class SqliteEventStore:
             await self._run(self._connection.close)
             self._db = None
         self._executor.shutdown(wait=True)
+
+
+class _SqliteSessionLog:
+    def __init__(self, store: SqliteEventStore, session_id: str) -> None:
+        self._store = store
+        self._session_id = session_id
+
+    async def events(self, after: int) -> list[Event]:
+        return await self._store.events(self._session_id, after)
+
+    async def append(self, events: Sequence[Event]) -> None:
+        await self._store.append_all(self._session_id, events)

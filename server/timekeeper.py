@@ -38,6 +38,13 @@ class Timekeeper:
         for state in await self._book.all():
             self.arm(state)
 
+    def reconcile(self, states: list[SessionState]) -> None:
+        """Arm timers for those of these sessions that have none (new to this instance,
+        recorded by another)."""
+        for state in states:
+            if state.session_id not in self._timers:
+                self.arm(state)
+
     async def on_recorded(self, state: SessionState, event: Event) -> None:
         """Dispatcher subscriber: the session changed, so its next deadline may have too."""
         self.arm(state)

@@ -30,6 +30,7 @@ from analytics.events import (
 from analytics.report import render_html_document, render_markdown, to_json
 from analytics.summary import SummaryPolicy
 from server.clock import SystemClock
+from server.cluster import SoleInstance
 from server.config import DeliverySettings, load_config
 from server.delivery import (
     EmailChannel,
@@ -75,7 +76,13 @@ async def courier_for():
 
     def make(book, channels, **options):
         courier = SummaryCourier(
-            book, channels, SummaryPolicy(), SystemClock(), first_retry_seconds=0.05, **options
+            book,
+            channels,
+            SummaryPolicy(),
+            SystemClock(),
+            SoleInstance(),
+            first_retry_seconds=0.05,
+            **options,
         )
         book.dispatcher.subscribe(courier.on_recorded)
         couriers.append(courier)

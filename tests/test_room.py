@@ -58,14 +58,50 @@ def test_leaving_is_recorded_only_for_someone_present_in_a_session_not_over():
     assert room.leave(over, "mentor", T0 + 90) == ()
 
 
-def test_after_a_restart_everyone_recorded_present_leaves():
-    state = state_of(joined("mentor", T0), joined("mentoree", T0 + 1))
+def test_a_seat_is_left_only_by_the_connection_that_holds_it():
+    state = state_of(ParticipantJoined(at=T0, actor="mentor", role="mentor", connection="a/2"))
 
-    assert room.leave_all(state, T0 + 99) == (
+    assert room.leave(state, "mentor", T0 + 9, connection="a/1") == ()
+    assert room.leave(state, "mentor", T0 + 9, connection="a/2") == (
+        ParticipantLeft(at=T0 + 9, actor="mentor", role="mentor"),
+    )
+
+
+def test_the_same_tab_takes_its_seat_back_and_another_only_when_asked():
+    first = ParticipantJoined(
+        at=T0, actor="mentor", role="mentor", client_id="tab1", connection="a/1"
+    )
+    state = state_of(first)
+
+    back = room.join(state, "mentor", T0 + 5, client_id="tab1", connection="b/1")
+    assert back == (
+        ParticipantLeft(at=T0 + 5, actor="mentor", role="mentor"),
+        ParticipantJoined(
+            at=T0 + 5, actor="mentor", role="mentor", client_id="tab1", connection="b/1"
+        ),
+    )
+    assert state_of(first, *back).presence["mentor"].connection == "b/1"
+    with pytest.raises(Rejected) as refusal:
+        room.join(state, "mentor", T0 + 5, client_id="tab2", connection="b/2")
+    assert refusal.value.code == "room_full"
+    taken = room.join(state, "mentor", T0 + 5, client_id="tab2", connection="b/2", take_over=True)
+    assert [type(event) for event in taken] == [ParticipantLeft, ParticipantJoined]
+
+
+def test_seats_of_connections_gone_with_their_server_are_vacated():
+    state = state_of(
+        ParticipantJoined(at=T0, actor="mentor", role="mentor", connection="dead/1"),
+        ParticipantJoined(at=T0 + 1, actor="mentoree", role="mentoree", connection="alive/1"),
+    )
+
+    assert room.vacate(state, T0 + 99, still_open=lambda c: c.startswith("alive/")) == (
+        ParticipantLeft(at=T0 + 99, actor="system", role="mentor"),
+    )
+    assert room.vacate(state, T0 + 99, still_open=lambda c: False) == (
         ParticipantLeft(at=T0 + 99, actor="system", role="mentor"),
         ParticipantLeft(at=T0 + 99, actor="system", role="mentoree"),
     )
-    assert room.leave_all(state_of(), T0 + 99) == ()
+    assert room.vacate(state_of(), T0 + 99, still_open=lambda c: False) == ()
 
 
 def test_speaking_is_refused_once_the_session_is_over():
