@@ -31,6 +31,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -189,7 +190,8 @@ async def signalling(http: aiohttp.ClientSession, deployment: Deployment, plan: 
     await asyncio.gather(*(p.leave() for p in everyone))
     load = _load(len(everyone), relayed.messages / plan.signal_window, rates)
     if relayed.errors:
-        load.problems.append(f"{relayed.errors} signalling errors")
+        codes = Counter(error.get("code") for p in everyone for error in p.errors)
+        load.problems.append(f"{relayed.errors} signalling errors: {dict(codes)}")
     return load
 
 
@@ -360,7 +362,7 @@ def parse_args(argv: Sequence[str] | None) -> Plan:
 
 def main(argv: Sequence[str] | None = None) -> int:
     plan = parse_args(argv)
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()[0]
     cluster = start_cluster(durable=True)
     try:
         results = asyncio.run(compare(cluster, plan))
@@ -368,7 +370,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         cluster.stop()
     print(f"mentormeet on one instance and on two, {machine()}")
     command = " ".join(["python -m tests.bench.instances", *sys.argv[1:]])
-    print(f"command: {command}; took {time.monotonic() - started:.0f} s")
+    took = time.monotonic() - started
+    # The cores may be shared: how busy they were says how far the figures are the code's.
+    print(
+        f"command: {command}; took {took:.0f} s; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after"
+    )
     print(
         "CPU in cores (CPU-seconds a second), idle included: the servers', PostgreSQL's "
         "(postmaster and backends), and the bots' (this process)"
