@@ -68,5 +68,7 @@ async def test_the_instances_bench_measures_every_load_on_every_layout(postgres_
         for layout, measured in by_layout.items():
             assert measured.done > 0 and measured.server_cores > 0, (load, layout)
             assert measured.problems == [], (load, layout)
-        assert by_layout[instances.TWO.name].postgres_cores, load
+        assert by_layout[instances.SQLITE.name].postgres_cores is None
+    # Signals between instances go through PostgreSQL.
+    assert results[instances.SIGNALLING][instances.TWO.name].postgres_cores
     assert "2 instances / 1 (PostgreSQL)" in instances.table(results, plan)
