@@ -43,12 +43,20 @@ lock: | $(BIN)/python
 
 # The PostgreSQL store's tests (and its bench) start a throwaway cluster with Debian's
 # PostgreSQL (no service, no system cluster needed); as root we install it when missing.
-.PHONY: postgresql
+.PHONY: postgresql haproxy
 test bench: postgresql
 postgresql:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
 	  else echo "missing postgresql: its tests will be skipped (sudo apt-get install postgresql)"; fi; fi
+
+# The cluster's end-to-end test puts Debian's HAProxy (server/deploy/haproxy.cfg) in front
+# of two instances; as root we install it when missing (its service is not needed).
+test: haproxy
+haproxy:
+	@if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q haproxy; \
+	  else echo "missing haproxy: the cluster test will be skipped (sudo apt-get install haproxy)"; fi; fi
 
 run: $(VENV)/.installed
 	$(BIN)/mentormeet serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)

@@ -1,17 +1,13 @@
-"""Is a participant's camera on, and is someone in front of it?
+"""Is a participant's camera on, and is someone in front of it: the camera tracker.
 
-Two pure layers:
-
-* the checks of one frame in :mod:`analytics.frames` (:func:`is_dark`,
-  :func:`frame_change`, :func:`find_face`), combined by :func:`read_frame` into a
-  :class:`FrameReading`;
-* :class:`CameraTracker`, a frozen dataclass that folds readings, what the browser says
-  about its track, and the passing of time into one of four states — ``on`` (a face is
-  seen), ``no_face`` (the camera shows a live picture but nobody in it), ``off`` (the
-  browser said so, or the frames are black or frozen) and ``unknown`` (the server has no
-  picture to judge: no uplink, no frame yet, or none for a while) — with hysteresis, so
-  that a blink, a turned head or one bad frame does not flip it. Only evidence makes
-  ``off``; missing frames are no evidence of anything.
+:class:`CameraTracker` is a frozen dataclass that folds what the frames showed (a
+:class:`analytics.frames.FrameReading` per analysed frame), what the browser says about its
+track, and the passing of time into one of four states — ``on`` (a face is seen),
+``no_face`` (the camera shows a live picture but nobody in it), ``off`` (the browser said
+so, or the frames are black or frozen) and ``unknown`` (the server has no picture to judge:
+no uplink, no frame yet, or none for a while) — with hysteresis, so that a blink, a turned
+head or one bad frame does not flip it. Only evidence makes ``off``; missing frames are no
+evidence of anything.
 
 Hysteresis delays the state, not what it is credited with: a new state carries ``since``,
 when the evidence for it began, and the camera record books it from there.
@@ -30,35 +26,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
-
+from analytics.camera_time import CameraRecord
 from analytics.events import CameraState
-from analytics.frames import (
-    Box,
-    FaceDetector,
-    find_face,
-    frame_change,
-    is_dark,
-    load_face_detector,
-)
+from analytics.frames import Box, FrameReading
 
-# The frame checks are imported from analytics.frames and named here too, so that the
-# camera's whole API comes from one module.
 __all__ = [
-    "Box",
     "CameraConfig",
     "CameraTracker",
-    "FrameReading",
     "face_check_due",
-    "find_face",
-    "frame_change",
-    "is_dark",
-    "load_face_detector",
     "observe_frame",
     "observe_report",
     "observe_time",
     "observe_uplink_closed",
-    "read_frame",
+    "tracker_from_record",
 ]
 
 
@@ -126,44 +106,6 @@ class CameraConfig:
             "max_width": self.max_width,
             "max_bitrate": self.max_bitrate,
         }
-
-
-@dataclass(frozen=True, kw_only=True)
-class FrameReading:
-    """What one analysed frame showed, and when it arrived."""
-
-    at: float
-    dark: bool
-    # The picture is the same as in the previous analysed frame.
-    still: bool
-    # Whether a face was found; ``None`` when the detector did not run on this frame.
-    face: bool | None
-    # Where the face was found, in the frame's pixels.
-    face_box: Box | None = None
-
-
-def read_frame(
-    gray: np.ndarray,
-    *,
-    at: float,
-    previous: np.ndarray | None,
-    detector: FaceDetector | None,
-    config: CameraConfig,
-    near: Box | None = None,
-) -> FrameReading:
-    """Judge one frame. Pass a ``detector`` only when :func:`face_check_due` says so, and
-    ``near``, the tracker's ``face_box``, to look there first."""
-    dark = is_dark(gray, config)
-    still = previous is not None and frame_change(previous, gray) < config.frozen_diff
-    box = None
-    if dark:
-        face: bool | None = False  # nobody can be seen in a black frame; skip the detector
-    elif detector is not None:
-        box = find_face(gray, detector, config, near)
-        face = box is not None
-    else:
-        face = None
-    return FrameReading(at=at, dark=dark, still=still, face=face, face_box=box)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -314,3 +256,16 @@ def observe_uplink_closed(tracker: CameraTracker, at: float, config: CameraConfi
         last_frame_at=tracker.last_frame_at,
     )
     return _settle(closed, at, config)
+
+
+def tracker_from_record(record: CameraRecord, at: float) -> CameraTracker:
+    """A tracker at ``at`` without an uplink, in the recorded state, that knows what the
+    browser last said: where a new uplink starts from (with its ``started_at``), and what
+    a browser's report changes when there is no uplink."""
+    return CameraTracker(
+        state=record.state,
+        since=record.since,
+        pending=record.state,
+        pending_since=at,
+        reported_off=record.report is not None and not record.report.live,
+    )

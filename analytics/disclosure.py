@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Literal
 
-from analytics.summary import Flag, ParticipantSummary, Summary
+from analytics.flags import Flag, FlagCode
+from analytics.participation import ParticipantSummary
+from analytics.summary import Summary
 
 __all__ = ["READERS", "Reader", "summary_for"]
 
 Reader = Literal["mpm", "mentor", "mentoree"]
 READERS: tuple[Reader, Reader, Reader] = ("mpm", "mentor", "mentoree")
 
-CONCERN_FLAG = "concern_raised"
+CONCERN_FLAG: FlagCode = "concern_raised"
 
 
 def _own_concern_flag(flag: Flag, count: int) -> Flag | None:

@@ -1,4 +1,5 @@
-"""Checks on one small grayscale frame: is it black, has it changed, where is a face.
+"""Checks on one small grayscale frame: is it black, has it changed, where is a face;
+:func:`read_frame` combines them into the :class:`FrameReading` the camera tracker folds.
 
 Frames are ``uint8`` numpy arrays of the uplink's luma (about 320x240). The face detector
 is BlazeFace, MediaPipe's short-range face detector, run by OpenCV's dnn module: it finds
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +26,16 @@ import numpy as np
 if TYPE_CHECKING:
     from analytics.camera import CameraConfig
 
-__all__ = ["Box", "FaceDetector", "find_face", "frame_change", "is_dark", "load_face_detector"]
+__all__ = [
+    "Box",
+    "FaceDetector",
+    "FrameReading",
+    "find_face",
+    "frame_change",
+    "is_dark",
+    "load_face_detector",
+    "read_frame",
+]
 
 # Where a face is in a frame: x, y, width, height in the frame's pixels.
 Box = tuple[int, int, int, int]
@@ -149,6 +160,45 @@ def find_face(
     if found is None and small_scale > WHOLE_FRAME_ROWS / rows:
         found = _search(gray, detector, small_scale, config)
     return found
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrameReading:
+    """What one analysed frame showed, and when it arrived."""
+
+    at: float
+    dark: bool
+    # The picture is the same as in the previous analysed frame.
+    still: bool
+    # Whether a face was found; ``None`` when the detector did not run on this frame.
+    face: bool | None
+    # Where the face was found, in the frame's pixels.
+    face_box: Box | None = None
+
+
+def read_frame(
+    gray: np.ndarray,
+    *,
+    at: float,
+    previous: np.ndarray | None,
+    detector: FaceDetector | None,
+    config: CameraConfig,
+    near: Box | None = None,
+) -> FrameReading:
+    """Judge one frame. Pass a ``detector`` only when
+    :func:`analytics.camera.face_check_due` says so, and ``near``, the tracker's
+    ``face_box``, to look there first."""
+    dark = is_dark(gray, config)
+    still = previous is not None and frame_change(previous, gray) < config.frozen_diff
+    box = None
+    if dark:
+        face: bool | None = False  # nobody can be seen in a black frame; skip the detector
+    elif detector is not None:
+        box = find_face(gray, detector, config, near)
+        face = box is not None
+    else:
+        face = None
+    return FrameReading(at=at, dark=dark, still=still, face=face, face_box=box)
 
 
 def _search(

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from analytics.flags import TIPS
 from analytics.markdown import md_block, md_cell, md_inline
-from analytics.summary import TIPS, Summary
+from analytics.summary import Summary
 
 if TYPE_CHECKING:  # outgoing.py imports this module
     from analytics.outgoing import ConcernAlert

@@ -18,11 +18,13 @@ from analytics.agenda import Agenda
 from analytics.camera_time import CameraRecord
 from analytics.events import (
     ROLES,
+    Actor,
     AgendaSet,
     ConcernDelivered,
     ConcernDeliveryFailed,
     ConcernRaised,
     DeliveryRetried,
+    EndReason,
     Event,
     InviteFailed,
     InviteSent,
@@ -42,6 +44,8 @@ from analytics.events import (
 from analytics.talk import Talk, start_speaking, stop_speaking
 
 Status = Literal["scheduled", "live", "ended", "cancelled"]
+# Why a session is over: the reason it ended, or its cancellation.
+ClosingReason = EndReason | Literal["cancelled"]
 # Participants' writes that the rules cap per session (they count in SessionState.writes).
 CAPPED_WRITES = (ConcernRaised, MeetingRated, AgendaSet)
 
@@ -139,8 +143,8 @@ class SessionState:
     )
     started_at: float | None = None
     ended_at: float | None = None
-    ended_by: str | None = None
-    end_reason: str | None = None
+    ended_by: Actor | None = None
+    end_reason: ClosingReason | None = None
     cancelled_at: float | None = None
     pauses: tuple[Pause, ...] = ()
     # When the last participant left a started session, while it stays empty.
@@ -262,7 +266,7 @@ def _stop_talking(state: SessionState, talk: Talk, at: float) -> Talk:
     return stop_speaking(talk, at) if state.started_at is not None else Talk()
 
 
-def _ended(state: SessionState, at: float, actor: str, reason: str) -> SessionState:
+def _ended(state: SessionState, at: float, actor: Actor, reason: ClosingReason) -> SessionState:
     presence = {role: _absent(state, p, at) for role, p in state.presence.items()}
     talk = {role: _stop_talking(state, t, at) for role, t in state.talk.items()}
     pauses = state.pauses

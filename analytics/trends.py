@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from analytics.events import ROLES, Role
-from analytics.summary import Flag, Summary
+from analytics.flags import Flag
+from analytics.summary import Summary
 
 __all__ = ["PairTrend", "PersonCamera", "pair_trends"]
 

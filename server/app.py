@@ -11,14 +11,15 @@ from importlib.resources import files
 import jinja2
 from aiohttp import web, web_response
 
-from server import api, dashboard, deliveries, pages, signin, summaries, uplink
-from server.cameras import CameraWatch
+from server import api, dashboard, deliveries, health, pages, signin, summaries, uplink
+from server.channels import channels_from
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.database import open_database
-from server.delivery import SummaryCourier, channels_from
+from server.delivery import SummaryCourier
 from server.dispatcher import Dispatcher
 from server.errors import api_errors
+from server.forwarded import client_address
 from server.guards import invite_guard
 from server.invites import InviteMailer
 from server.keys import (
@@ -31,6 +32,7 @@ from server.keys import (
     HUB,
     INVITES,
     PARTICIPANT_WRITES,
+    ROOM_SOCKETS,
     SIGN_OUTS,
     STORE,
     SUMMARY_BOARD,
@@ -39,15 +41,16 @@ from server.keys import (
     UPLINKS,
 )
 from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter
-from server.media import UplinkPeers
 from server.neighbours import Neighbours
 from server.retention import retention_sweeper
+from server.room_sockets import RoomSockets
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
 from server.summary_board import SummaryBoard
 from server.throttle import admin_guesses, participant_writes
 from server.timekeeper import Timekeeper
+from server.uplink_peers import UplinkPeers
 
 __all__ = ["make_app"]
 
@@ -87,7 +90,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
-    return await request.app[HUB].handle(request)
+    return await request.app[ROOM_SOCKETS].handle(request)
 
 
 def make_app(config: Config, clock: Clock | None = None) -> web.Application:
@@ -97,7 +100,9 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
     """
     clock = SystemClock() if clock is None else clock
     app = web.Application(
-        middlewares=[api_errors, invite_guard, pages.page_errors], client_max_size=MAX_BODY_BYTES
+        # The client's address first: every limit per address below reads it.
+        middlewares=[client_address, api_errors, invite_guard, pages.page_errors],
+        client_max_size=MAX_BODY_BYTES,
     )
     app.on_response_prepare.append(security_headers)
     app[CONFIG] = config
@@ -116,9 +121,9 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         dispatcher = Dispatcher()
         book = SessionBook(store, clock, dispatcher)
         app[STORE], app[BOOK], app[DISPATCHER] = store, book, dispatcher
-        cameras = CameraWatch(book, config.camera, clock)
-        app[UPLINKS] = UplinkPeers(config, cameras, clock)
-        app[HUB] = RoomHub(config, book, cameras, clock, cluster)
+        app[UPLINKS] = UplinkPeers(config, book, clock)
+        app[HUB] = RoomHub(config, book, app[UPLINKS], clock, cluster)
+        app[ROOM_SOCKETS] = RoomSockets(config, clock, app[HUB])
         app[TIMEKEEPER] = Timekeeper(book, config.clock, clock)
         app[COURIER] = SummaryCourier(
             book, channels_from(config.delivery, clock), config.summary, clock, cluster
@@ -150,11 +155,12 @@ def make_app(config: Config, clock: Clock | None = None) -> web.Application:
         await store.close()
 
     async def close_rooms(app: web.Application) -> None:
-        await app[HUB].close()
+        await app[ROOM_SOCKETS].close()
 
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(retention_sweeper)
     app.on_shutdown.append(close_rooms)
+    app.add_routes(health.routes)
     app.add_routes(api.routes)
     app.add_routes(signin.routes)
     app.add_routes(uplink.routes)

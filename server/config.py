@@ -71,8 +71,10 @@ class Config:
     heartbeat_seconds: float = 9.0
     # A WebSocket that has not joined (sent a valid ``hello``) by then is closed.
     hello_timeout_seconds: float = 10.0
-    # Open WebSockets per client address; behind a proxy every client has its address.
+    # Open WebSockets per client address (see trusted_proxies behind a proxy).
     max_connections_per_address: int = 50
+    # Peers whose X-Forwarded-For header names the client: the reverse proxies in front.
+    trusted_proxies: tuple[settings.Network, ...] = ()
     # Sessions that ended longer ago than this are deleted; None keeps them.
     retention_days: float | None = None
     clock: ClockPolicy = field(default_factory=ClockPolicy)
@@ -333,6 +335,7 @@ def _load_config(
         admin_token_file=admin_token_file,
         admin_token_created=admin_token_created,
         retention_days=settings.RETENTION_DAYS.read(environ),
+        trusted_proxies=settings.TRUSTED_PROXIES.read(environ) or (),
         max_connections_per_address=Config.max_connections_per_address
         if max_connections is None
         else max_connections,

@@ -18,7 +18,7 @@ from analytics.invite import Invitation, invite_ics, invite_subject, invite_text
 from analytics.session import SessionState
 from server.clock import Clock
 from server.config import Config
-from server.delivery import Attachment, smtp_sender
+from server.mail import Attachment, smtp_sender
 from server.sessions import SessionBook
 
 __all__ = ["InviteMailer", "invitation"]

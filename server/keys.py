@@ -10,7 +10,7 @@ from server.config import Config
 from server.delivery import SummaryCourier
 from server.dispatcher import Dispatcher
 from server.invites import InviteMailer
-from server.media import UplinkPeers
+from server.room_sockets import RoomSockets
 from server.sessions import SessionBook
 from server.sign_outs import SignOuts
 from server.signalling import RoomHub
@@ -18,6 +18,7 @@ from server.store import EventStore
 from server.summary_board import SummaryBoard
 from server.throttle import Throttle
 from server.timekeeper import Timekeeper
+from server.uplink_peers import UplinkPeers
 
 __all__ = [
     "ADMIN_GUESSES",
@@ -29,6 +30,7 @@ __all__ = [
     "HUB",
     "INVITES",
     "PARTICIPANT_WRITES",
+    "ROOM_SOCKETS",
     "SIGN_OUTS",
     "STORE",
     "SUMMARY_BOARD",
@@ -42,6 +44,7 @@ CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", EventStore)
 BOOK = web.AppKey("book", SessionBook)
 HUB = web.AppKey("hub", RoomHub)
+ROOM_SOCKETS = web.AppKey("room_sockets", RoomSockets)
 TIMEKEEPER = web.AppKey("timekeeper", Timekeeper)
 COURIER = web.AppKey("courier", SummaryCourier)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)

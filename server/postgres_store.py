@@ -192,6 +192,10 @@ class PostgresEventStore:
             await self._connections.close()
             self._connections = None
 
+    async def ping(self) -> None:
+        """Return once the database answers a trivial query; raise if it cannot."""
+        await self._pool.fetchval("SELECT 1")
+
 
 async def _events(
     connection: asyncpg.Pool | PoolConnectionProxy[asyncpg.Record], session_id: str, after: int

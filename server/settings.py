@@ -9,6 +9,7 @@ their usual spellings) and nothing else, URLs have a scheme and a host.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -19,11 +20,13 @@ from urllib.parse import urlsplit
 __all__ = [
     "POSTGRES_SCHEMES",
     "SETTINGS",
+    "Network",
     "Setting",
     "SettingError",
     "boolean",
     "database_location",
     "email",
+    "networks",
     "number",
     "text",
     "url",
@@ -128,6 +131,17 @@ def database_location(raw: str) -> str:
     return raw
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(raw: str) -> tuple[Network, ...]:
+    """Comma-separated IP addresses or networks (``10.0.0.5``, ``10.0.0.0/8``, ``::1``)."""
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(","))
+    except ValueError:
+        raise SettingError("comma-separated IP addresses or networks like 10.0.0.0/8") from None
+
+
 def text(raw: str) -> str:
     """Any text."""
     return raw
@@ -183,6 +197,12 @@ OVERRUN_LIMIT_MINUTES = _declare(
 MAX_CONNECTIONS_PER_ADDRESS = _declare(
     "MAX_CONNECTIONS_PER_ADDRESS", "open WebSockets per client address", "50", whole_number(1)
 )
+TRUSTED_PROXIES = _declare(
+    "TRUSTED_PROXIES",
+    "reverse proxies whose X-Forwarded-For names the client, comma-separated addresses or networks",
+    "none",
+    networks,
+)
 RETENTION_DAYS = _declare(
     "RETENTION_DAYS",
     "delete sessions that ended more than this many days ago",
@@ -217,6 +237,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     EMPTY_ROOM_GRACE_MINUTES,
     OVERRUN_LIMIT_MINUTES,
     MAX_CONNECTIONS_PER_ADDRESS,
+    TRUSTED_PROXIES,
     RETENTION_DAYS,
     OUTBOX_DIR,
     WEBHOOK_URL,

@@ -1,6 +1,7 @@
-"""The room hub: one WebSocket per participant for signalling and live state.
+"""The room hub: seats, requests, negotiation relays and live state for each room.
 
-A connection opens with ``hello`` (invite token and a per-tab client id). The record
+A participant's WebSocket (read by :mod:`server.room_sockets`) opens with ``hello``
+(invite token and a per-tab client id). The record
 keeps one seat per role (:func:`analytics.room.join`); the same tab reconnecting replaces
 its old connection (newest wins), anyone else finds the room full. After that the hub
 relays negotiation messages between the two browsers, whose call is peer-to-peer, and
@@ -13,17 +14,12 @@ negotiation messages for a browser connected elsewhere go through the cluster.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import Any
 
 import msgspec
-from aiohttp import WSCloseCode, WSMsgType, web
 
 from analytics import room, rules
 from analytics.events import (
@@ -35,13 +31,12 @@ from analytics.events import (
     other_role,
 )
 from analytics.session import SessionState
-from server.cameras import CameraWatch
 from server.clock import Clock
 from server.cluster import Cluster, connection_ids, instance_of
 from server.config import Config
 from server.ratelimit import TokenBucket
+from server.room_requests import rule_for
 from server.schemas import (
-    MAX_AGENDA_ITEMS,
     AgendaAdd,
     AgendaCheck,
     AgendaNote,
@@ -51,34 +46,20 @@ from server.schemas import (
     Hello,
     Signal,
     Speaking,
-    control_character_field,
-    control_characters,
-    decode_client_message,
 )
 from server.sessions import Decide, SessionBook, UnknownSession
 from server.sockets import Socket
 from server.tokens import InviteClaims, TokenError, verify_token
+from server.uplink_peers import UplinkPeers
 from server.views import live_state
 
-__all__ = ["MAX_MESSAGE_BYTES", "RoomHub"]
+__all__ = ["CLOSE_REPLACED", "JOINS_PER_SECOND", "JOIN_BURST", "Connection", "RoomHub"]
 
-log = logging.getLogger(__name__)
-
-MAX_MESSAGE_BYTES = 64 * 1024
-# A browser sends a few messages a second, and bursts of ICE candidates when it connects.
-MESSAGES_PER_SECOND = 20
-MESSAGE_BURST = 100
-# A sender that keeps flooding after this many refused messages is disconnected.
-MAX_REFUSED_MESSAGES = 1000
 # Join attempts per room: enough for reloads and reconnects, not for a stampede.
 JOINS_PER_SECOND = 1
 JOIN_BURST = 20
-# Application close codes (4000-4999 are ours by RFC 6455). The browser gives up after
-# REFUSED, REPLACED and FLOODING, and tries again with backoff after TRY_LATER.
-CLOSE_REFUSED = 4003
+# A window whose seat a newer one took (see server.sockets for the other close codes).
 CLOSE_REPLACED = 4009
-CLOSE_TRY_LATER = 4013
-CLOSE_FLOODING = 4029
 
 
 @dataclass(eq=False, slots=True)
@@ -109,7 +90,7 @@ class RoomHub:
         self,
         config: Config,
         book: SessionBook,
-        cameras: CameraWatch,
+        cameras: UplinkPeers,
         clock: Clock,
         cluster: Cluster,
     ) -> None:
@@ -123,12 +104,9 @@ class RoomHub:
         self._rooms: defaultdict[str, dict[Role, Connection]] = defaultdict(dict)
         # Connections whose join is on its way to the record, by connection id.
         self._arriving: dict[str, Connection] = {}
-        self._sockets: set[web.WebSocketResponse] = set()
-        self._background: set[asyncio.Future[Any]] = set()
         self._join_limits: defaultdict[str, TokenBucket] = defaultdict(
             lambda: TokenBucket(rate=JOINS_PER_SECOND, burst=JOIN_BURST)
         )
-        self._per_address: Counter[str | None] = Counter()
 
     async def resume(self) -> None:
         """After a restart nobody is connected through the previous process, whatever the
@@ -158,109 +136,18 @@ class RoomHub:
                         lambda state, at: room.vacate(state, at, still_open=still_open),
                     )
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Serve one participant's WebSocket until it closes; refuse one too many from
-        the same address before it opens."""
-        address = request.remote
-        if self._per_address[address] >= self._config.max_connections_per_address:
-            refusal = web.Response(
-                status=429,
-                text="too many connections from your address",
-                headers={"Retry-After": "10"},
-            )
-            refusal.force_close()  # not kept alive: the point is fewer open sockets
-            return refusal
-        self._per_address[address] += 1
-        try:
-            return await self._serve(request)
-        finally:
-            self._per_address[address] -= 1
-            if not self._per_address[address]:
-                del self._per_address[address]
-
-    async def _serve(self, request: web.Request) -> web.WebSocketResponse:
-        # No per-message compression, which every browser offers: its zlib state costs
-        # about 100 KiB a connection and CPU on every message, for messages of a few
-        # hundred bytes.
-        ws = web.WebSocketResponse(
-            heartbeat=self._config.heartbeat_seconds,
-            max_msg_size=MAX_MESSAGE_BYTES,
-            compress=False,
-        )
-        await ws.prepare(request)
-        self._sockets.add(ws)
-        socket = Socket(ws)
-        connection: Connection | None = None
-        admitting: asyncio.Future[Connection | None] | None = None
-        limit = TokenBucket(rate=MESSAGES_PER_SECOND, burst=MESSAGE_BURST)
-        refused = 0
-        # Heartbeats keep an idle socket open for ever: one that never says hello goes.
-        hello_overdue = self._clock.call_later(
-            self._config.hello_timeout_seconds, partial(self._hello_overdue, socket)
-        )
-        try:
-            async for frame in ws:
-                if not limit.allow(self._clock.monotonic()):
-                    refused += 1
-                    if refused > MAX_REFUSED_MESSAGES:
-                        socket.close(CLOSE_FLOODING, b"too many messages")
-                        break
-                    if refused == 1:
-                        socket.send_error("rate_limited", "too many messages: slow down")
-                    continue
-                refused = 0
-                if frame.type != WSMsgType.TEXT:
-                    if frame.type == WSMsgType.ERROR:
-                        break
-                    socket.send_error("invalid_message", "messages must be JSON text")
-                    continue
-                try:
-                    message = decode_client_message(frame.data)
-                except msgspec.DecodeError as error:
-                    field = control_character_field(error, frame.data)
-                    if field is not None:
-                        socket.send_error("invalid_text", control_characters(field))
-                    else:
-                        socket.send_error("invalid_message", str(error))
-                    continue
-                # aiohttp cancels the handler when the client goes away; the work a message
-                # started runs to its end regardless, or an event could be stored but not
-                # applied, or a join recorded with no leave to follow it.
-                if connection is None:
-                    if isinstance(message, Hello):
-                        hello_overdue.cancel()  # it ends in a welcome or a refusal that closes
-                    admitting = self._in_background(self._admit(socket, message))
-                    connection = await asyncio.shield(admitting)
-                    admitting = None  # done: not worth its memory for the whole call
-                elif isinstance(message, Signal):
-                    # Most messages: a relay changes nothing here, so it needs no shield
-                    # (nor the task it would cost), and it is the hot path.
-                    await self._relay(connection, message)
-                else:
-                    await asyncio.shield(self._in_background(self._dispatch(connection, message)))
-        finally:
-            hello_overdue.cancel()
-            self._sockets.discard(ws)
-            if connection is None and admitting is not None:
-                connection = await asyncio.shield(admitting)
-            if connection is not None:
-                await asyncio.shield(self._in_background(self._leave(connection)))
-            await socket.finish()
-        return ws
-
-    async def _admit(self, socket: Socket, message: ClientMessage) -> Connection | None:
+    async def admit(self, socket: Socket, message: ClientMessage) -> Connection | None:
+        """Seat whoever says hello with a valid invite, or tell them why not."""
         if not isinstance(message, Hello):
             socket.send_error("not_joined", "send hello with your invite token first")
             return None
         try:
             claims = verify_token(self._config.secret, message.token, now=self._clock.now())
         except TokenError as error:
-            self._refuse(socket, "unauthorized", str(error))
+            socket.refuse("unauthorized", str(error))
             return None
         if not self._join_limits[claims.session_id].allow(self._clock.monotonic()):
-            self._refuse(
-                socket, "too_many_joins", "too many join attempts: trying again", final=False
-            )
+            socket.refuse("too_many_joins", "too many join attempts: trying again", final=False)
             return None
         connection = Connection(
             socket=socket,
@@ -305,7 +192,7 @@ class RoomHub:
 
     async def _refuse_admission(self, socket: Socket, session_id: str, refused: Exception) -> None:
         if isinstance(refused, UnknownSession):
-            self._refuse(socket, "unknown_session", "this session does not exist")
+            socket.refuse("unknown_session", "this session does not exist")
             return
         assert isinstance(refused, rules.Rejected)
         if refused.code == "session_ended":
@@ -313,7 +200,7 @@ class RoomHub:
             socket.send({"type": "state", "session": live_state(state, self._clock.now())})
         # Not final when the room is full: if that other window died, its heartbeat soon
         # lets this one in.
-        self._refuse(socket, refused.code, refused.message, final=refused.code != "room_full")
+        socket.refuse(refused.code, refused.message, final=refused.code != "room_full")
 
     def _welcome(self, connection: Connection, state: SessionState) -> None:
         role = connection.role
@@ -331,52 +218,14 @@ class RoomHub:
         )
         connection.welcomed = True
 
-    def _hello_overdue(self, socket: Socket) -> None:
-        seconds = self._config.hello_timeout_seconds
-        message = f"no hello within {seconds:g} s of connecting"
-        self._refuse(socket, "hello_timeout", message, final=False)
-
-    @staticmethod
-    def _refuse(socket: Socket, code: str, message: str, *, final: bool = True) -> None:
-        """Say why and close: for good, or (``final=False``) for the client to retry."""
-        socket.send_error(code, message)
-        socket.close(CLOSE_REFUSED if final else CLOSE_TRY_LATER, code.encode())
-
-    def _in_background(self, work: Any) -> asyncio.Future[Any]:
-        task: asyncio.Future[Any] = asyncio.ensure_future(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
-
-    async def _dispatch(self, connection: Connection, message: ClientMessage) -> None:
+    async def dispatch(self, connection: Connection, message: ClientMessage) -> None:
+        """Carry out a joined participant's request (anything but a relay)."""
         if self._refuse_if_expired(connection):
             return
         role = connection.role
         match message:
-            case End():
-                await self._act(connection, lambda state, at: rules.end_session(state, role, at))
-            case AgendaCheck(item_id=item_id, done=done):
-                await self._act(
-                    connection,
-                    lambda state, at: rules.check_agenda_item(state, role, item_id, done, at),
-                )
-            case AgendaNote(item_id=item_id, note=note):
-                await self._act(
-                    connection,
-                    lambda state, at: rules.write_note(state, role, item_id, note.strip(), at),
-                )
-            case AgendaAdd(text=text):
-                await self._act(
-                    connection,
-                    lambda state, at: rules.add_agenda_item(
-                        state, role, text.strip(), at, max_items=MAX_AGENDA_ITEMS
-                    ),
-                )
-            case Speaking(speaking=speaking):
-                await self._act(
-                    connection,
-                    lambda state, at: room.report_speaking(state, role, speaking, at),
-                )
+            case AgendaAdd() | AgendaCheck() | AgendaNote() | End() | Speaking():
+                await self._act(connection, rule_for(message, role))
             case CameraReport(enabled=enabled, muted=muted, ended=ended):
                 await self._cameras.report(
                     connection.session_id, role, enabled=enabled, muted=muted, ended=ended
@@ -388,10 +237,10 @@ class RoomHub:
         """Whether the invite this connection joined with has expired (and it was told)."""
         if connection.claims.expires_at > self._clock.now():
             return False
-        self._refuse(connection.socket, "unauthorized", "this invite link has expired")
+        connection.socket.refuse("unauthorized", "this invite link has expired")
         return True
 
-    async def _relay(self, connection: Connection, message: Signal) -> None:
+    async def relay(self, connection: Connection, message: Signal) -> None:
         """Pass a negotiation message on to the other participant's browser, if present:
         here, or through the instance it is connected to."""
         if self._refuse_if_expired(connection):
@@ -419,7 +268,9 @@ class RoomHub:
         except rules.Rejected as refusal:
             connection.socket.send_error(refusal.code, refusal.message)
 
-    async def _leave(self, connection: Connection) -> None:
+    async def leave(self, connection: Connection) -> None:
+        """The connection closed: free its seat, unless a newer connection holds it."""
+
         def free_seat(state: SessionState, at: float) -> tuple[Event, ...]:
             seats = self._rooms.get(connection.session_id, {})
             if seats.get(connection.role) is connection:
@@ -441,9 +292,7 @@ class RoomHub:
             if connection.welcomed:
                 connection.socket.send(message)
                 if isinstance(event, SessionCancelled):
-                    self._refuse(
-                        connection.socket, "session_cancelled", "this session was cancelled"
-                    )
+                    connection.socket.refuse("session_cancelled", "this session was cancelled")
         if state.over:
             self._join_limits.pop(state.session_id, None)  # nobody joins any more
         match event:
@@ -469,12 +318,5 @@ class RoomHub:
     def forget(self, session_id: str) -> None:
         """The session is deleted: close its room, and keep nothing of it."""
         for connection in self._rooms.pop(session_id, {}).values():
-            self._refuse(connection.socket, "session_deleted", "this session was deleted")
+            connection.socket.refuse("session_deleted", "this session was deleted")
         self._join_limits.pop(session_id, None)
-
-    async def close(self) -> None:
-        """Close every WebSocket (server going away) and wait for background work."""
-        for ws in list(self._sockets):
-            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)

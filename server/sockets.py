@@ -2,8 +2,8 @@
 
 Whoever sends (the dispatcher pushing state, a peer's relayed negotiation) only queues the
 message and moves on; the socket's own writer waits for its reader. A reader so slow that
-its queue fills is dropped: closed with :data:`CLOSE_TOO_SLOW`, after which the browser
-reconnects as it does after any try-later close.
+its queue fills is dropped: closed with :data:`CLOSE_TRY_LATER` ("too slow"), after which
+the browser reconnects as it does after any try-later close.
 """
 
 from __future__ import annotations
@@ -18,15 +18,17 @@ from typing import Any
 import msgspec
 from aiohttp import WSMsgType, web
 
-__all__ = ["CLOSE_TOO_SLOW", "SEND_QUEUE", "Socket"]
+__all__ = ["CLOSE_REFUSED", "CLOSE_TRY_LATER", "SEND_QUEUE", "Socket"]
 
 log = logging.getLogger(__name__)
 
 # Messages waiting for one reader: a burst of ICE candidates and state pushes fits many
 # times over; a reader this far behind is not reading.
 SEND_QUEUE = 128
-# The try-later close code (the browser reconnects with backoff), with reason "too slow".
-CLOSE_TOO_SLOW = 4013
+# Application close codes (4000-4999 are ours by RFC 6455): the browser gives up after
+# REFUSED, and tries again with backoff after TRY_LATER.
+CLOSE_REFUSED = 4003
+CLOSE_TRY_LATER = 4013
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,11 @@ class Socket:
         """Tell the client what it did wrong, in a code for programs and words for people."""
         self.send({"type": "error", "code": code, "message": message})
 
+    def refuse(self, code: str, message: str, *, final: bool = True) -> None:
+        """Say why and close: for good, or (``final=False``) for the client to retry."""
+        self.send_error(code, message)
+        self.close(CLOSE_REFUSED if final else CLOSE_TRY_LATER, code.encode())
+
     def close(self, code: int, reason: bytes) -> None:
         """Close the socket once everything queued before has been sent."""
         if not self._closing:
@@ -92,7 +99,7 @@ class Socket:
         if self._writer is not None:
             self._writer.cancel()  # it may be waiting for the reader: never for good
         self._writer = asyncio.get_running_loop().create_task(
-            self.ws.close(code=CLOSE_TOO_SLOW, message=b"too slow")
+            self.ws.close(code=CLOSE_TRY_LATER, message=b"too slow")
         )
 
     async def _write(self) -> None:

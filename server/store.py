@@ -76,6 +76,7 @@ class EventStore(Protocol):
     async def session_ids(self) -> list[str]: ...
     async def delete(self, session_id: str) -> None: ...
     async def close(self) -> None: ...
+    async def ping(self) -> None: ...
 
 
 class SqliteEventStore:
@@ -184,6 +185,10 @@ class SqliteEventStore:
             await self._run(self._connection.close)
             self._db = None
         self._executor.shutdown(wait=True)
+
+    async def ping(self) -> None:
+        """Return once the database answers a trivial query; raise if it cannot."""
+        await self._run(lambda: self._connection.execute("SELECT 1").fetchone())
 
 
 class _SqliteSessionLog:

@@ -9,8 +9,8 @@ from server.auth import Participant, require_session_access
 from server.endpoints import decode_body, session_or_404
 from server.errors import json_error
 from server.keys import CONFIG, UPLINKS
-from server.media import UplinkRefused
 from server.schemas import UplinkOffer
+from server.uplink_offers import UplinkRefused
 
 __all__ = ["routes"]
 

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from analytics import camera_time
 from analytics.agenda import Agenda
+from analytics.agenda_summary import agenda_items
 from analytics.clock import elapsed_seconds, remaining_seconds
 from analytics.events import ROLES, Role
 from analytics.report import iso
 from analytics.session import SessionState
 
-__all__ = ["agenda_items", "agenda_progress", "live_state"]
-
-
-def agenda_items(agenda: Agenda) -> list[dict[str, Any]]:
-    """Each agenda item with its state."""
-    return [
-        {
-            "id": item.id,
-            "text": item.text,
-            "minutes": item.minutes,
-            "done": item.done,
-            "note": item.note,
-            "seconds": round(item.seconds, 1),
-            "added_during_session": item.added_during_session,
-        }
-        for item in agenda.items
-    ]
+__all__ = ["agenda_progress", "live_state"]
 
 
 def agenda_progress(agenda: Agenda, now: float) -> dict[str, Any]:
@@ -86,6 +72,6 @@ def live_state(state: SessionState, now: float) -> dict[str, Any]:
             }
             for role in ROLES
         },
-        "agenda": agenda_items(state.agenda),
+        "agenda": [asdict(item) for item in agenda_items(state.agenda)],
         "agenda_progress": agenda_progress(state.agenda, now),
     }

@@ -1,4 +1,5 @@
-"""Frame checks and the camera tracker, on real pictures with timestamps from the frames."""
+"""The camera tracker, fed real pictures through the frame checks, with timestamps from the
+frames."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from analytics.camera import (
     CameraConfig,
     CameraTracker,
     face_check_due,
-    frame_change,
-    is_dark,
-    load_face_detector,
     observe_frame,
     observe_report,
     observe_time,
     observe_uplink_closed,
-    read_frame,
+    tracker_from_record,
 )
+from analytics.camera_time import CameraRecord
+from analytics.events import CameraReported
+from analytics.frames import load_face_detector, read_frame
 from tests import camera_images
 from tests.utils import CountingDetector
 
@@ -103,37 +104,6 @@ class Camera:
 
 def changes(states: Iterable[tuple[float, str]]) -> list[str]:
     return [state for _, state in states]
-
-
-def test_black_frames_are_dark_and_lit_pictures_are_not():
-    assert is_dark(black(0), CONFIG)
-    assert not is_dark(face(0), CONFIG)
-    assert not is_dark(room(0), CONFIG)
-    assert not is_dark(np.full((240, 320), CONFIG.dark_level + 1, np.uint8), CONFIG)
-    assert is_dark(np.full((240, 320), CONFIG.dark_level, np.uint8), CONFIG)
-
-
-def test_a_dark_scene_with_something_bright_in_it_is_not_black():
-    spot = black(0).copy()
-    spot[100:106, 150:156] = 255  # a small light in a black frame does not show anything
-    assert is_dark(spot, CONFIG)
-    subject = black(0).copy()
-    subject[80:160, 120:200] = 200  # a lit subject in a dark room, like Chrome's test pattern
-    assert subject.mean() < CONFIG.dark_level
-    assert not is_dark(subject, CONFIG)
-
-
-def test_a_live_camera_changes_between_frames_and_a_frozen_one_does_not():
-    assert frame_change(face(0), face(1)) > 10 * CONFIG.frozen_diff
-    assert frame_change(frozen_face(0), frozen_face(1)) == 0
-    assert frame_change(face(0), face(0)[:120]) == float("inf")
-
-
-def test_a_dark_frame_is_read_without_running_the_detector(detector):
-    reading = read_frame(black(0), at=1.0, previous=None, detector=detector, config=CONFIG)
-    assert (reading.dark, reading.still, reading.face) == (True, False, False)
-    reading = read_frame(face(1), at=2.0, previous=face(0), detector=None, config=CONFIG)
-    assert (reading.dark, reading.still, reading.face) == (False, False, None)
 
 
 def test_a_face_in_view_is_checked_once_a_second_near_where_it_was(detector):
@@ -335,3 +305,20 @@ def test_a_frozen_picture_is_off_from_when_it_froze(detector):
     camera.show(frozen_face, seconds=CONFIG.frozen_after_seconds + 1)
     assert camera.tracker.state == "off"
     assert camera.tracker.since == camera.tracker.still_since == 5.0
+
+
+def test_a_tracker_from_the_record_starts_in_its_state_and_remembers_a_report_of_off():
+    off = CameraReported(
+        at=3.0, actor="mentor", role="mentor", enabled=False, muted=False, ended=False
+    )
+    record = CameraRecord(state="off", since=3.0, report=off)
+    tracker = tracker_from_record(record, 10.0)
+    assert (tracker.state, tracker.since, tracker.started_at) == ("off", 3.0, None)
+    # Nothing new: time passing, or the browser saying off again, changes nothing.
+    assert observe_time(tracker, 20.0, CONFIG).state == "off"
+    assert observe_report(tracker, live=False, at=20.0, config=CONFIG).state == "off"
+    # The browser's camera back on: unknown, there being no picture to judge.
+    back = observe_report(tracker, live=True, at=21.0, config=CONFIG)
+    assert (back.state, back.since) == ("unknown", 21.0)
+    seen = tracker_from_record(CameraRecord(state="on", since=5.0), 10.0)
+    assert (seen.state, seen.since, seen.reported_off) == ("on", 5.0, False)

@@ -13,7 +13,8 @@ from typing import Any
 from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
 
-from server.signalling import CLOSE_REFUSED, CLOSE_REPLACED, CLOSE_TRY_LATER
+from server.signalling import CLOSE_REPLACED
+from server.sockets import CLOSE_REFUSED, CLOSE_TRY_LATER
 from server.tokens import InviteClaims, issue_token
 from tests.room_client import OFFER, connect, hello, present, receive, receive_any
 from tests.utils import ScheduledSession, api_state, bearer

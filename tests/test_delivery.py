@@ -1,53 +1,35 @@
-"""Summary delivery with real components: an aiohttp webhook receiver, an aiosmtpd server,
-files on disk and a SQLite event store."""
+"""The summary courier with real components: an aiohttp webhook receiver, an aiosmtpd
+server, files on disk and a SQLite event store."""
 
 import asyncio
-import base64
 import email
 import email.policy
-import hashlib
-import hmac
 import json
-import re
 import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
-import aiosmtplib
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import unused_port
-from aiosmtpd.controller import Controller
 
 from analytics.events import (
     ConcernDelivered,
     ConcernDeliveryFailed,
     DeliveryRetried,
-    Person,
     SummaryDelivered,
     SummaryDeliveryFailed,
 )
-from analytics.report import render_html_document, render_markdown, to_json
+from analytics.report import to_json
 from analytics.summary import SummaryPolicy
 from server.clock import SystemClock
 from server.cluster import SoleInstance
-from server.config import DeliverySettings, load_config
-from server.delivery import (
-    EmailChannel,
-    OutboxChannel,
-    PermanentDeliveryError,
-    SummaryCourier,
-    WebhookChannel,
-    channels_from,
-    retry_delay,
-)
+from server.delivery import SummaryCourier, retry_delay
 from server.dispatcher import Dispatcher
+from server.mail import EmailChannel
+from server.outbox import OutboxChannel
 from server.sessions import SessionBook
 from server.store import SqliteEventStore, decode_event
-from tests.events import DAY, SCHEDULED, T0, concern, concern_alert, meeting, rated, summary_of
-from tests.utils import Mailbox, Recorded, delivered, recording
-
-WEBHOOK_SECRET = b"webhook-secret-for-tests"
+from server.webhooks import WebhookChannel
+from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
+from tests.utils import WEBHOOK_SECRET, Recorded, delivered, receiving, recording
 
 
 @pytest.fixture
@@ -105,62 +87,10 @@ def deliveries(events):
     return [e for e in events if isinstance(e, SummaryDelivered | SummaryDeliveryFailed)]
 
 
-def readme_verifier():
-    """``verify_webhook`` exactly as the README shows it, so the two cannot drift apart."""
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
-    (code,) = [block for block in blocks if "def verify_webhook(" in block]
-    namespace = {}
-    exec(compile(code, "README.md", "exec"), namespace)
-    return namespace["verify_webhook"]
-
-
-verify_webhook = readme_verifier()
-
-
-@dataclass(frozen=True)
-class Received:
-    body: bytes
-    signature_valid: bool
-    idempotency_key: str | None
-    content_type: str
-    headers: dict[str, str]
-
-
-class WebhookReceiver:
-    """The MPM's side of the webhook: checks the signature as the README says, fails the
-    first ``failures``."""
-
-    def __init__(self, secret, failures):
-        self.secret = secret
-        self.failures = failures
-        self.received = []
-
-    async def handle(self, request):
-        body = await request.read()
-        valid = verify_webhook(self.secret.decode(), request.headers, body)
-        self.received.append(
-            Received(
-                body=body,
-                signature_valid=valid,
-                idempotency_key=request.headers.get("Idempotency-Key"),
-                content_type=request.content_type,
-                headers=dict(request.headers),
-            )
-        )
-        if not valid:
-            return web.Response(status=401, text="bad signature")
-        if len(self.received) <= self.failures:
-            return web.Response(status=500, text="try again")
-        return web.Response(status=200, text="thanks")
-
-
 @pytest.fixture
 async def receiver(aiohttp_server):
     """A webhook receiver on 127.0.0.1 that answers 500 once, then 200; and its URL."""
-    receiver = WebhookReceiver(WEBHOOK_SECRET, failures=1)
-    app = web.Application()
-    app.router.add_post("/hooks/summary", receiver.handle)
+    app, receiver = receiving(WEBHOOK_SECRET, failures=1)
     server = await aiohttp_server(app, host="127.0.0.1")
     return receiver, str(server.make_url("/hooks/summary"))
 
@@ -194,69 +124,6 @@ async def test_the_webhook_is_signed_and_retried_after_a_500_until_it_is_deliver
         None,
     )
     assert state.deliveries["webhook"].delivered_at == succeeded.at
-
-
-def receiving(secret, failures=0):
-    """An app whose webhook receiver checks signatures with ``secret``, and the receiver."""
-    receiver = WebhookReceiver(secret, failures=failures)
-    app = web.Application()
-    app.router.add_post("/hooks/summary", receiver.handle)
-    return app, receiver
-
-
-async def test_the_readme_verifier_takes_a_delivery_and_refuses_it_old_altered_or_resigned(
-    aiohttp_server,
-):
-    app, webhook = receiving(WEBHOOK_SECRET)
-    server = await aiohttp_server(app, host="127.0.0.1")
-    channel = WebhookChannel(str(server.make_url("/hooks/summary")), WEBHOOK_SECRET, time.time)
-
-    await channel.deliver(summary_of(meeting()))
-
-    (received,) = webhook.received
-    assert received.signature_valid
-    headers, body, secret = received.headers, received.body, WEBHOOK_SECRET.decode()
-    assert headers["webhook-id"] == received.idempotency_key == "summary:s1:v1"
-    sent_at = int(headers["webhook-timestamp"])
-    assert verify_webhook(secret, headers, body, now=sent_at + 299)
-    assert not verify_webhook(secret, headers, body, now=sent_at + 301)  # a replay, later
-    assert not verify_webhook(secret, headers, body, now=sent_at - 301)
-    assert not verify_webhook(secret, headers, body.replace(b"Ada", b"Eve"), now=sent_at)
-    assert not verify_webhook(secret, {**headers, "webhook-id": "summary:s1:v2"}, body)
-    assert not verify_webhook(secret, {**headers, "webhook-timestamp": str(sent_at + 1)}, body)
-    assert not verify_webhook("another-secret", headers, body, now=sent_at)
-    assert not verify_webhook(secret, {}, body)
-
-
-async def test_a_standard_webhooks_secret_signs_with_its_decoded_key_and_alerts_are_signed(
-    aiohttp_server,
-):
-    key = bytes(range(32))
-    secret = b"whsec_" + base64.b64encode(key)
-    app, webhook = receiving(secret)
-    server = await aiohttp_server(app, host="127.0.0.1")
-    channel = WebhookChannel(str(server.make_url("/hooks/summary")), secret, time.time)
-    alert = concern_alert()
-
-    await channel.alert(alert)
-
-    (received,) = webhook.received
-    assert received.signature_valid
-    assert received.headers["webhook-id"] == "concern:s1:1"
-    timestamp = received.headers["webhook-timestamp"]
-    signed = f"concern:s1:1.{timestamp}.".encode() + received.body
-    digest = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    assert received.headers["webhook-signature"] == f"v1,{digest}"
-
-
-async def test_the_old_body_signature_is_still_sent_for_one_release(steady_receiver):
-    webhook, url = steady_receiver
-
-    await WebhookChannel(url, WEBHOOK_SECRET, time.time).deliver(summary_of(meeting()))
-
-    (received,) = webhook.received
-    expected = "sha256=" + hmac.new(WEBHOOK_SECRET, received.body, hashlib.sha256).hexdigest()
-    assert received.headers["X-Mentormeet-Signature"] == expected
 
 
 def final_failure(event):
@@ -319,122 +186,6 @@ async def test_a_channel_gives_up_after_the_most_attempts_in_a_row_and_a_retry_d
     assert (state.deliveries["flaky"].failed, state.deliveries["flaky"].attempts) == (False, 0)
 
 
-async def test_the_email_names_the_pair_and_has_a_plain_text_and_an_html_part(smtp_server):
-    controller, mailbox = smtp_server
-    scheduled = replace(SCHEDULED, mentoree=Person(name="Zoë Müller"))
-    summary = summary_of(meeting(scheduled=scheduled, minutes=30))
-    channel = EmailChannel(
-        hostname="127.0.0.1",
-        port=controller.port,
-        sender="mentormeet@example.org",
-        recipient="mpm@example.org",
-        start_tls=False,
-    )
-
-    await channel.deliver(summary)
-
-    (envelope,) = mailbox.envelopes
-    assert envelope.mail_from == "mentormeet@example.org"
-    assert envelope.rcpt_tos == ["mpm@example.org"]
-    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-    assert message["Subject"] == "Session summary: Ada Lovelace & Zoë Müller"
-    assert (message["From"], message["To"]) == ("mentormeet@example.org", "mpm@example.org")
-    assert message.get_content_type() == "multipart/alternative"
-    assert [part.get_content_type() for part in message.iter_parts()] == [
-        "text/plain",
-        "text/html",
-    ]
-    # SMTP carries lines ending in CRLF.
-    plain = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
-    html = message.get_body(preferencelist=("html",)).get_content()
-    assert plain.strip() == render_markdown(summary).strip()
-    assert plain.startswith("# Ada Lovelace & Zoë Müller")
-    assert "Ended 15 minutes early." in plain
-    assert 'data-testid="summary"' in html
-    assert "Ada Lovelace &amp; Zoë Müller" in html
-
-
-async def test_a_name_with_line_breaks_from_an_old_log_cannot_break_the_subject(smtp_server):
-    controller, mailbox = smtp_server
-    scheduled = replace(SCHEDULED, mentor=Person(name="Ada\r\nBcc: all@example.org\x00"))
-    channel = EmailChannel(
-        hostname="127.0.0.1",
-        port=controller.port,
-        sender="mentormeet@example.org",
-        recipient="mpm@example.org",
-    )
-
-    await channel.deliver(summary_of(meeting(scheduled=scheduled)))
-
-    (envelope,) = mailbox.envelopes
-    assert envelope.rcpt_tos == ["mpm@example.org"]
-    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-    assert message["Subject"] == "Session summary: Ada Bcc: all@example.org  & Grace Hopper"
-    assert message["Bcc"] is None
-
-
-class RefusingMailbox(Mailbox):
-    """A mail server that answers every message with ``reply``."""
-
-    def __init__(self, reply):
-        super().__init__()
-        self.reply = reply
-
-    async def handle_DATA(self, server, session, envelope):
-        return self.reply
-
-
-@pytest.mark.parametrize(
-    ("reply", "permanent"), [("550 no such mailbox", True), ("451 try again later", False)]
-)
-async def test_a_mail_servers_5xx_is_permanent_and_its_4xx_is_not(reply, permanent):
-    controller = Controller(RefusingMailbox(reply), hostname="127.0.0.1", port=unused_port())
-    controller.start()
-    channel = EmailChannel(
-        hostname="127.0.0.1",
-        port=controller.port,
-        sender="mentormeet@example.org",
-        recipient="mpm@example.org",
-    )
-    try:
-        with pytest.raises(Exception, match=reply[:3]) as raised:
-            await channel.deliver(summary_of(meeting()))
-    finally:
-        controller.stop()
-
-    assert isinstance(raised.value, PermanentDeliveryError) is permanent
-
-
-@pytest.mark.parametrize(
-    ("status", "permanent"),
-    [(400, True), (404, True), (410, True), (408, False), (429, False), (500, False), (503, False)],
-)
-async def test_a_webhooks_4xx_is_permanent_but_timeouts_throttling_and_5xx_are_not(
-    aiohttp_server, status, permanent
-):
-    async def answer(request):
-        return web.Response(status=status)
-
-    app = web.Application()
-    app.router.add_post("/hook", answer)
-    server = await aiohttp_server(app, host="127.0.0.1")
-    channel = WebhookChannel(str(server.make_url("/hook")), WEBHOOK_SECRET, time.time)
-
-    with pytest.raises(Exception, match=str(status)) as raised:
-        await channel.deliver(summary_of(meeting()))
-
-    assert isinstance(raised.value, PermanentDeliveryError) is permanent
-
-
-async def test_an_email_that_cannot_be_sent_raises_so_the_courier_retries_it():
-    channel = EmailChannel(
-        hostname="127.0.0.1", port=unused_port(), sender="a@example.org", recipient="b@example.org"
-    )
-
-    with pytest.raises(aiosmtplib.SMTPException):
-        await channel.deliver(summary_of(meeting()))
-
-
 async def test_the_courier_delivers_by_email_when_a_session_ends(
     book, recorded, courier_for, smtp_server
 ):
@@ -452,30 +203,6 @@ async def test_the_courier_delivers_by_email_when_a_session_ends(
 
     (envelope,) = mailbox.envelopes
     assert b"Session summary: Ada Lovelace & Grace Hopper" in envelope.original_content
-
-
-async def test_the_outbox_gets_html_markdown_and_json_and_no_partial_files(tmp_path):
-    summary = summary_of(meeting(minutes=30))
-    outbox = tmp_path / "outbox" / "mpm"
-
-    await OutboxChannel(outbox).deliver(summary)
-
-    assert sorted(path.name for path in outbox.iterdir()) == ["s1.html", "s1.json", "s1.md"]
-    assert (outbox / "s1.html").read_text() == render_html_document(summary)
-    assert (outbox / "s1.md").read_text() == render_markdown(summary)
-    assert json.loads((outbox / "s1.json").read_text()) == to_json(summary)
-
-
-async def test_delivering_again_replaces_the_files_whole(tmp_path):
-    channel = OutboxChannel(tmp_path)
-    await channel.deliver(summary_of(meeting(minutes=30)))
-    again = summary_of(meeting(minutes=45))
-
-    await channel.deliver(again)
-
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["s1.html", "s1.json", "s1.md"]
-    assert json.loads((tmp_path / "s1.json").read_text()) == to_json(again)
-    assert (tmp_path / "s1.md").read_text() == render_markdown(again)
 
 
 async def test_the_courier_writes_the_outbox_when_a_session_ends(
@@ -596,9 +323,7 @@ async def test_a_channel_that_keeps_failing_does_not_hold_up_the_others(
 @pytest.fixture
 async def steady_receiver(aiohttp_server):
     """A webhook receiver that takes everything at once; and its URL."""
-    receiver = WebhookReceiver(WEBHOOK_SECRET, failures=0)
-    app = web.Application()
-    app.router.add_post("/hooks/summary", receiver.handle)
+    app, receiver = receiving(WEBHOOK_SECRET)
     server = await aiohttp_server(app, host="127.0.0.1")
     return receiver, str(server.make_url("/hooks/summary"))
 
@@ -719,82 +444,6 @@ def test_deliveries_and_ratings_logged_before_versions_existed_still_decode():
     old_rating = decode_event("meeting_rated", "mentor", T0, '{"role": "mentor", "score": 3}')
     assert (old_delivery.version, old_failure.version, old_failure.final) == (1, 1, False)
     assert old_rating.shared is False
-
-
-def test_channels_from_settings_with_everything_on(tmp_path):
-    settings = DeliverySettings(
-        outbox_dir=tmp_path,
-        webhook_url="https://mpm.example.org/hook",
-        webhook_secret=b"shh",
-        smtp_host="smtp.example.org",
-        smtp_port=2525,
-        smtp_username="mentormeet",
-        smtp_password="pw",
-        smtp_starttls=False,
-        mpm_email="mpm@example.org",
-        mail_from="meet@example.org",
-    )
-
-    assert channels_from(settings, SystemClock()) == [
-        OutboxChannel(tmp_path),
-        WebhookChannel("https://mpm.example.org/hook", b"shh", time.time),
-        EmailChannel(
-            hostname="smtp.example.org",
-            port=2525,
-            sender="meet@example.org",
-            recipient="mpm@example.org",
-            username="mentormeet",
-            password="pw",
-            start_tls=False,
-        ),
-    ]
-
-
-def test_no_settings_no_channels():
-    assert channels_from(DeliverySettings(), SystemClock()) == []
-
-
-def test_a_webhook_needs_a_secret_and_email_needs_the_mpms_address():
-    settings = DeliverySettings(webhook_url="https://mpm.example.org/hook", smtp_host="smtp")
-
-    assert channels_from(settings, SystemClock()) == []
-
-
-def test_the_outbox_in_the_data_dir_is_the_default_channel(tmp_path):
-    config = load_config(
-        data_dir=tmp_path,
-        environ={"MENTORMEET_ADMIN_TOKEN": "t" * 32, "MENTORMEET_SECRET": "s" * 32},
-    )
-
-    assert channels_from(config.delivery, SystemClock()) == [OutboxChannel(tmp_path / "outbox")]
-
-
-def test_channels_come_from_the_environment(tmp_path):
-    config = load_config(
-        data_dir=tmp_path,
-        environ={
-            "MENTORMEET_ADMIN_TOKEN": "t" * 32,
-            "MENTORMEET_SECRET": "s" * 32,
-            "MENTORMEET_OUTBOX_DIR": "",
-            "MENTORMEET_WEBHOOK_URL": "https://mpm.example.org/hook",
-            "MENTORMEET_WEBHOOK_SECRET": "shh",
-            "MENTORMEET_SMTP_HOST": "smtp.example.org",
-            "MENTORMEET_SMTP_PORT": "2525",
-            "MENTORMEET_SMTP_STARTTLS": "false",
-            "MENTORMEET_MPM_EMAIL": "mpm@example.org",
-            "MENTORMEET_MAIL_FROM": "meet@example.org",
-        },
-    )
-
-    webhook, mail = channels_from(config.delivery, SystemClock())
-    assert webhook == WebhookChannel("https://mpm.example.org/hook", b"shh", time.time)
-    assert (mail.name, mail.hostname, mail.port, mail.start_tls) == (
-        "email",
-        "smtp.example.org",
-        2525,
-        False,
-    )
-    assert (mail.sender, mail.recipient) == ("meet@example.org", "mpm@example.org")
 
 
 def test_the_retry_delay_doubles_from_the_first_and_is_capped_at_an_hour():

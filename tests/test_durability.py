@@ -20,22 +20,21 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import ADMIN_TOKEN, RunningServer, restart_server, start_server
 from tests.room_client import receive
+from tests.servers import ADMIN_TOKEN, ServerProcess, start_server
 from tests.utils import bearer, eventually, token_of
 
 
 @pytest.fixture
-async def servers(tmp_path: Path) -> AsyncIterator[list[RunningServer]]:
+async def servers(tmp_path: Path) -> AsyncIterator[list[ServerProcess]]:
     """Server processes started by the test, each stopped (or killed) at the end."""
-    started: list[RunningServer] = []
+    started: list[ServerProcess] = []
     yield started
     for server in started:
-        server.process.kill()
-        await asyncio.to_thread(server.process.wait, 10)
+        await asyncio.to_thread(server.kill)
 
 
-async def get_session(http: aiohttp.ClientSession, server: RunningServer, id_: str) -> Any:
+async def get_session(http: aiohttp.ClientSession, server: ServerProcess, id_: str) -> Any:
     async with http.get(
         f"{server.base_url}/api/sessions/{id_}", headers=bearer(ADMIN_TOKEN)
     ) as response:
@@ -44,14 +43,14 @@ async def get_session(http: aiohttp.ClientSession, server: RunningServer, id_: s
 
 
 async def running_for_a_second(
-    http: aiohttp.ClientSession, server: RunningServer, id_: str
+    http: aiohttp.ClientSession, server: ServerProcess, id_: str
 ) -> dict[str, Any] | None:
     state = await get_session(http, server, id_)
     return state if state["elapsed_seconds"] >= 1 else None
 
 
 async def enter(
-    http: aiohttp.ClientSession, server: RunningServer, token: str, client_id: str
+    http: aiohttp.ClientSession, server: ServerProcess, token: str, client_id: str
 ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
     ws = await http.ws_connect(f"{server.base_url}/ws")
     await ws.send_json({"type": "hello", "token": token, "client_id": client_id})
@@ -145,15 +144,14 @@ async def test_acknowledged_events_survive_kill_9_and_the_session_resumes(server
         assert before["status"] == "live"
         assert before["started_at"] is not None
 
-        server.process.kill()
-        assert await asyncio.to_thread(server.process.wait, 10) == -9
+        assert await asyncio.to_thread(server.kill) == -9
 
         log = logged_events(server.data_dir / "mentormeet.db", session_id)
         assert log[0][0] == "session_scheduled"
         assert in_order(acknowledged, log), (acknowledged, log)
         assert not any(type_ == "participant_left" for type_, _, _ in log)
 
-        server = await asyncio.to_thread(restart_server, server, tmp_path / "restarted.log")
+        server = await asyncio.to_thread(server.restart, tmp_path / "restarted.log")
         servers.append(server)
         for ws in sockets.values():  # the old connections died with the old process
             assert (await ws.receive(timeout=5)).type in (
@@ -193,5 +191,4 @@ async def test_acknowledged_events_survive_kill_9_and_the_session_resumes(server
         assert resumed_log[: len(log)] == log
         await mentor.close()
         await mentoree.close()
-    server.process.terminate()
-    assert await asyncio.to_thread(server.process.wait, 10) == 0
+    assert await asyncio.to_thread(server.stop, 10) == 0

@@ -1,4 +1,5 @@
-"""The checks of one frame, on real pictures: darkness is in test_camera.py; here, faces.
+"""The checks of one frame, on real pictures: darkness, change, the reading they make, and
+faces.
 
 The evaluation builds its frames from photos shipped in scikit-image and matplotlib
 (tests/camera_images.py) and holds the detector to a floor per condition and a ceiling
@@ -15,7 +16,8 @@ import numpy as np
 import pytest
 
 from analytics import frames
-from analytics.camera import CameraConfig, find_face, load_face_detector
+from analytics.camera import CameraConfig
+from analytics.frames import find_face, frame_change, is_dark, load_face_detector, read_frame
 from tests import camera_images
 from tests.bench.face_checks import evaluate
 from tests.utils import CountingDetector
@@ -39,6 +41,56 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float
     height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
     shared = max(0, width) * max(0, height)
     return shared / (a[2] * a[3] + b[2] * b[3] - shared)
+
+
+def live_face(index: int) -> np.ndarray:
+    """Frame ``index`` of a live camera showing a face, as the frame checks get it."""
+    return camera_images.gray(camera_images.live(camera_images.face(), index))
+
+
+def black() -> np.ndarray:
+    return camera_images.gray(camera_images.black())
+
+
+def test_black_frames_are_dark_and_lit_pictures_are_not():
+    assert is_dark(black(), CONFIG)
+    assert not is_dark(live_face(0), CONFIG)
+    assert not is_dark(camera_images.gray(camera_images.live(camera_images.room(), 0)), CONFIG)
+    assert not is_dark(np.full((240, 320), CONFIG.dark_level + 1, np.uint8), CONFIG)
+    assert is_dark(np.full((240, 320), CONFIG.dark_level, np.uint8), CONFIG)
+
+
+def test_a_dark_scene_with_something_bright_in_it_is_not_black():
+    spot = black().copy()
+    spot[100:106, 150:156] = 255  # a small light in a black frame does not show anything
+    assert is_dark(spot, CONFIG)
+    subject = black().copy()
+    subject[80:160, 120:200] = 200  # a lit subject in a dark room, like Chrome's test pattern
+    assert subject.mean() < CONFIG.dark_level
+    assert not is_dark(subject, CONFIG)
+
+
+def test_a_live_camera_changes_between_frames_and_a_frozen_one_does_not():
+    frozen = camera_images.gray(camera_images.face())
+    assert frame_change(live_face(0), live_face(1)) > 10 * CONFIG.frozen_diff
+    assert frame_change(frozen, frozen.copy()) == 0
+    assert frame_change(live_face(0), live_face(0)[:120]) == float("inf")
+
+
+def test_a_dark_frame_is_read_without_running_the_detector(detector):
+    reading = read_frame(black(), at=1.0, previous=None, detector=detector, config=CONFIG)
+    assert (reading.dark, reading.still, reading.face) == (True, False, False)
+    reading = read_frame(live_face(1), at=2.0, previous=live_face(0), detector=None, config=CONFIG)
+    assert (reading.dark, reading.still, reading.face) == (False, False, None)
+
+
+def test_a_frame_read_with_the_detector_says_where_the_face_is_and_whether_it_stood_still(
+    detector,
+):
+    frame = live_face(0)
+    reading = read_frame(frame, at=3.0, previous=frame.copy(), detector=detector, config=CONFIG)
+    assert (reading.at, reading.dark, reading.still, reading.face) == (3.0, False, True, True)
+    assert reading.face_box == find_face(frame, detector, CONFIG)
 
 
 def test_the_astronaut_and_the_cameraman_show_a_face_and_the_empty_room_none(detector):

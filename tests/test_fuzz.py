@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from server.dashboard import spreadsheet_safe
+from server.room_sockets import MAX_MESSAGE_BYTES, MESSAGE_BURST
 from server.schemas import (
     AgendaRequest,
     ClientMessage,
@@ -39,7 +40,6 @@ from server.schemas import (
     ScheduleRequest,
     decode_client_message,
 )
-from server.signalling import MAX_MESSAGE_BYTES, MESSAGE_BURST
 from tests.room_client import connect, hello, join, present, receive, receive_any
 from tests.utils import (
     ADMIN_TOKEN,

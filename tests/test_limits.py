@@ -14,7 +14,8 @@ from aiohttp import ClientSession, TCPConnector, WSMsgType, WSServerHandshakeErr
 from analytics.rules import MAX_CONCERNS
 from server.app import make_app
 from server.keys import PARTICIPANT_WRITES
-from server.signalling import JOIN_BURST, MESSAGE_BURST
+from server.room_sockets import MESSAGE_BURST
+from server.signalling import JOIN_BURST
 from server.throttle import ADMIN_GUESS_BURST, WRITE_BURST, Throttle
 from tests.room_client import closed, connect, hello, join, present, receive, receive_error
 from tests.utils import ADMIN_TOKEN, SESSION_REQUEST, api_state, bearer, eventually, token_of

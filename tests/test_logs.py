@@ -10,9 +10,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
-from server.logs import RequestSafeLogFilter, printable
-from tests.e2e.conftest import RunningServer, start_server
+from server.logs import PathOnlyAccessLogger, RequestSafeLogFilter, printable
+from tests.servers import ServerProcess, start_server
 
 SECRET = "SECRETQUERYVALUE"
 # Lines a client sends: a fine one, bad headers, a bad method, encoded and raw CR/LF/ESC.
@@ -29,15 +31,14 @@ CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, Path]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, Path]]:
     where = tmp_path_factory.mktemp("logs")
     server = start_server(where / "data", where / "server.log")
     yield server, where / "server.log"
-    server.process.kill()
-    server.process.wait(10)
+    server.kill()
 
 
-def send_raw(server: RunningServer, request: str) -> bytes:
+def send_raw(server: ServerProcess, request: str) -> bytes:
     address = urlsplit(server.base_url)
     with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
         connection.sendall(request.encode("latin-1"))
@@ -51,8 +52,7 @@ def test_no_query_string_or_control_byte_from_a_request_reaches_the_log(served):
     server, log_path = served
 
     answers = [send_raw(server, request) for request in REQUESTS]
-    server.process.terminate()
-    assert server.process.wait(10) == 0
+    assert server.stop(timeout=10) == 0
 
     log = log_path.read_text(errors="replace")
     assert SECRET not in log
@@ -72,3 +72,15 @@ def test_the_filter_escapes_control_characters_in_any_message():
     assert RequestSafeLogFilter().filter(record)
     assert record.getMessage() == "got a\\r\\nb\\x1b[0m"
     assert printable("plain text: no change") == "plain text: no change"
+
+
+def test_the_access_log_leaves_out_passing_health_checks_but_not_failing_ones(caplog):
+    logger = PathOnlyAccessLogger(logging.getLogger("access"), "")
+    with caplog.at_level(logging.INFO, "access"):
+        for path, status in (("/healthz", 200), ("/healthz", 503), ("/mpm", 200)):
+            logger.log(make_mocked_request("GET", path), web.Response(status=status), 0.001)
+
+    assert [record.getMessage().split(" ")[1:4] for record in caplog.records] == [
+        ['"GET', '/healthz"', "503"],
+        ['"GET', '/mpm"', "200"],
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.config import load_config
-from server.delivery import OutboxChannel
+from server.outbox import OutboxChannel
 from server.private import write_private
 from server.store import SqliteEventStore
 from tests.events import SCHEDULED, T0, concern, meeting, summary_of

@@ -4,7 +4,7 @@ import asyncio
 
 import msgspec
 
-from server.sockets import CLOSE_TOO_SLOW, Socket
+from server.sockets import CLOSE_TRY_LATER, Socket
 
 
 class StuckReader:
@@ -52,7 +52,7 @@ async def test_a_reader_that_falls_a_queue_behind_is_dropped_and_nobody_waits():
         await asyncio.sleep(0)  # the writer takes the first and stays stuck on it
 
     await asyncio.wait_for(ws.closing.wait(), 5)
-    assert (ws.closed, ws.close_code) == (True, CLOSE_TOO_SLOW)
+    assert (ws.closed, ws.close_code) == (True, CLOSE_TRY_LATER)
     assert ws.frames == []
     socket.send({"n": "ignored"})  # sending to a dropped socket is no error
     await socket.finish()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,16 +12,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from aiohttp import web
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from analytics.camera import CameraTracker
 from analytics.events import SummaryDelivered
+from server.clock import ManualClock
 from server.config import Config, load_config
 
 T = TypeVar("T")
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
 SECRET = b"secret-for-tests-0123456789abcdefgh"
+WEBHOOK_SECRET = b"webhook-secret-for-tests"
 PUBLIC_URL = "https://meet.example.org"
 # A month ahead on the hour: sessions start within a year, and not in the past.
 SCHEDULED_START = (datetime.now(UTC) + timedelta(days=30)).replace(
@@ -140,6 +145,31 @@ async def eventually(check: Callable[[], T | Awaitable[T]]) -> T:
     raise AssertionError("the condition did not hold within 20 s")
 
 
+async def camera_frames(
+    clock: ManualClock,
+    tracker_of: Callable[[], CameraTracker | None],
+    until: Callable[[CameraTracker], bool],
+    *,
+    step: float = 0.5,
+    limit: float = 30.0,
+) -> CameraTracker:
+    """Move ``clock`` on by ``step`` each time an uplink has analysed a frame at its time,
+    until its camera tracker (from ``tracker_of``) satisfies ``until``: real frames, and
+    the clock moved by hand between them. Fails once ``limit`` seconds of the clock passed.
+    """
+
+    def analysed_now() -> CameraTracker | None:
+        tracker = tracker_of()
+        return tracker if tracker is not None and tracker.last_frame_at == clock.now() else None
+
+    start = clock.now()
+    while not until(tracker := await eventually(analysed_now)):
+        if clock.now() - start >= limit:
+            raise AssertionError(f"the camera was still {tracker.state} after {limit} s")
+        clock.advance(step)
+    return tracker
+
+
 def recording(event: Any) -> Callable[[Any, float], Any]:
     """A decision for :meth:`server.sessions.SessionBook.execute` that records ``event`` as
     it is, its time included: how a test puts a known fact into a book."""
@@ -191,3 +221,61 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
+
+
+def readme_verifier():
+    """``verify_webhook`` exactly as the README shows it, so the two cannot drift apart."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    (code,) = [block for block in blocks if "def verify_webhook(" in block]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["verify_webhook"]
+
+
+verify_webhook = readme_verifier()
+
+
+@dataclass(frozen=True)
+class Received:
+    body: bytes
+    signature_valid: bool
+    idempotency_key: str | None
+    content_type: str
+    headers: dict[str, str]
+
+
+class WebhookReceiver:
+    """The MPM's side of the webhook: checks the signature as the README says, fails the
+    first ``failures``."""
+
+    def __init__(self, secret, failures):
+        self.secret = secret
+        self.failures = failures
+        self.received = []
+
+    async def handle(self, request):
+        body = await request.read()
+        valid = verify_webhook(self.secret.decode(), request.headers, body)
+        self.received.append(
+            Received(
+                body=body,
+                signature_valid=valid,
+                idempotency_key=request.headers.get("Idempotency-Key"),
+                content_type=request.content_type,
+                headers=dict(request.headers),
+            )
+        )
+        if not valid:
+            return web.Response(status=401, text="bad signature")
+        if len(self.received) <= self.failures:
+            return web.Response(status=500, text="try again")
+        return web.Response(status=200, text="thanks")
+
+
+def receiving(secret, failures=0):
+    """An app whose webhook receiver checks signatures with ``secret``, and the receiver."""
+    receiver = WebhookReceiver(secret, failures=failures)
+    app = web.Application()
+    app.router.add_post("/hooks/summary", receiver.handle)
+    return app, receiver

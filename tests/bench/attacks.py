@@ -17,8 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.bench.bots import ADMIN_TOKEN
-from tests.bench.server_process import ServerProcess
+from tests.servers import ADMIN_TOKEN, ONE_ADDRESS_FOR_ALL, ServerProcess
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -86,10 +85,10 @@ async def admin_guesses(http: aiohttp.ClientSession, server: ServerProcess) -> s
 
 
 async def attack(data_dir: Path, environ: dict[str, str]) -> list[str]:
-    server = ServerProcess(data_dir, environ)
+    server = ServerProcess(data_dir, {**ONE_ADDRESS_FOR_ALL, **environ})
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-            await server.wait_until_up(http)
+            await server.wait_until_up()
             return [
                 await concern_flood(http, server),
                 await silent_sockets(http, server),

@@ -20,9 +20,9 @@ import aiohttp
 from aiortc import RTCPeerConnection
 
 from tests import camera_images
+from tests.servers import ADMIN_TOKEN
 from tests.uplink_client import EncodedCamera, encode_vp8, open_uplink
 
-ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
 CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 640, 480, 30.0
 PICTURES = {
     "face": camera_images.face,

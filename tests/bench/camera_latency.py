@@ -19,7 +19,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests import camera_images
-from tests.e2e.conftest import CHROMIUM_ARGS, chromium_executable, schedule, start_server
+from tests.e2e.conftest import CHROMIUM_ARGS, chromium_executable, schedule
+from tests.servers import start_server
 
 
 def wait_for(server, session_id: str, role: str, camera: str, timeout: float = 20) -> float:
@@ -68,8 +69,7 @@ def main() -> None:
                     wait_for(server, session["id"], "mentoree", "on")
                 browser.close()
         finally:
-            server.process.terminate()
-            server.process.wait(timeout=10)
+            server.stop(timeout=10)
     print(
         json.dumps(
             {

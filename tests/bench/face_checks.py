@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from analytics.camera import Box, CameraConfig, find_face, load_face_detector
-from analytics.frames import FaceDetector
+from analytics.camera import CameraConfig
+from analytics.frames import Box, FaceDetector, find_face, load_face_detector
 from tests import camera_images
 
 Find = Callable[[np.ndarray], Box | None]

@@ -22,8 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 from aiohttp import web
 
-from tests.bench.bots import ADMIN_TOKEN
-from tests.bench.server_process import ServerProcess
+from tests.servers import ADMIN_TOKEN, ONE_ADDRESS_FOR_ALL, ServerProcess
 
 WEBHOOK_SECRET = "bench-webhook-secret"
 
@@ -64,10 +63,10 @@ async def measure(ratings: int) -> list[float]:
         "MENTORMEET_OUTBOX_DIR": "",
     }
     with tempfile.TemporaryDirectory() as data_dir:
-        server = ServerProcess(Path(data_dir), environ)
+        server = ServerProcess(Path(data_dir), {**ONE_ADDRESS_FOR_ALL, **environ})
         try:
             async with aiohttp.ClientSession() as http:
-                await server.wait_until_up(http)
+                await server.wait_until_up()
                 return await _rate(http, server, receiver, ratings)
         finally:
             server.stop()

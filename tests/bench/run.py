@@ -38,7 +38,7 @@ from tests.bench import report
 from tests.bench.bots import Participant, Videos, pair, relay_signals
 from tests.bench.face_checks import QUICK_STEP, face_check_table
 from tests.bench.report import BARE_RELAY
-from tests.bench.server_process import ServerProcess
+from tests.servers import ONE_ADDRESS_FOR_ALL, ServerProcess
 
 BASELINE_ENVIRON = {
     "MENTORMEET_UPLINK_MAX_FPS": "30",
@@ -295,9 +295,10 @@ async def measure(
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
         for work in phases:
             phase = work.__name__.removesuffix("_figures")
-            server = ServerProcess(root / f"{name}-{phase}", environ, module)
+            data_dir = root / f"{name}-{phase}"
+            server = ServerProcess(data_dir, {**ONE_ADDRESS_FOR_ALL, **environ}, module)
             try:
-                await server.wait_until_up(http)
+                await server.wait_until_up()
                 await work(http, server, plan, figures)
                 if not await server.healthy(http):
                     problems = server.log_problems()[:3] or ["not answering"]

@@ -1,4 +1,5 @@
-"""Fixtures for end-to-end tests: a real server process and real headless Chromium.
+"""Fixtures for end-to-end tests: a real server process (:mod:`tests.servers`) and real
+headless Chromium.
 
 Chromium is Debian's, driven by Playwright. Outside CI a machine without it skips these
 tests; in CI (``CI=true``) a missing browser is a failure, never a skip.
@@ -6,27 +7,16 @@ tests; in CI (``CI=true``) a missing browser is a failure, never a skip.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.ports import free_port
-
-ADMIN_TOKEN = "e2e-admin-token-0123456789abcdefgh"
+from tests.servers import ADMIN_TOKEN, ServerProcess, served
 
 CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
@@ -53,55 +43,7 @@ def chromium_executable() -> str:
     return path
 
 
-@dataclass
-class RunningServer:
-    """A ``mentormeet serve`` process on loopback."""
-
-    base_url: str
-    data_dir: Path
-    process: subprocess.Popen[bytes]
-
-    def api(self, method: str, path: str, body: Any = None, token: str = ADMIN_TOKEN) -> Any:
-        request = urllib.request.Request(
-            self.base_url + path,
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-
-
-def start_server(
-    data_dir: Path, log_path: Path, port: int | None = None, environ: Mapping[str, str] = {}
-) -> RunningServer:
-    """Start the server and wait until it answers; fail with its log if it does not.
-
-    ``environ`` adds to the server's environment."""
-    port = port or free_port()
-    environ = {**os.environ, "MENTORMEET_ADMIN_TOKEN": ADMIN_TOKEN, **environ}
-    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir", data_dir],
-            env=environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            urllib.request.urlopen(base_url + "/", timeout=1).close()
-            return RunningServer(base_url=base_url, data_dir=data_dir, process=process)
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
-    process.kill()
-    pytest.fail(f"server did not start:\n{log_path.read_text()}")
-
-
-def schedule(server: RunningServer, *, allotted_minutes: int = 30, agenda: list[str] = ()) -> dict:
+def schedule(server: ServerProcess, *, allotted_minutes: int = 30, agenda: list[str] = ()) -> dict:
     """Schedule a session for Ada (mentor) and Grace (mentoree) through the API."""
     return server.api(
         "POST",
@@ -116,21 +58,8 @@ def schedule(server: RunningServer, *, allotted_minutes: int = 30, agenda: list[
     )
 
 
-@contextlib.contextmanager
-def served(tmp_path: Path, environ: Mapping[str, str] = {}) -> Iterator[RunningServer]:
-    """A server for one test, with its data and ``server.log`` in ``tmp_path``; it must
-    shut down cleanly at the end."""
-    running = start_server(tmp_path / "data", tmp_path / "server.log", environ=environ)
-    yield running
-    running.process.terminate()
-    try:
-        assert running.process.wait(timeout=10) == 0, "server did not shut down cleanly"
-    finally:
-        running.process.kill()
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
     with served(tmp_path) as running:
         yield running
 
@@ -153,7 +82,7 @@ def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
     browser.close()
 
 
-def sign_in(page: Page, server: RunningServer) -> None:
+def sign_in(page: Page, server: ServerProcess) -> None:
     """Open the dashboard and sign in with the admin token, as the MPM does."""
     page.goto(f"{server.base_url}/mpm")
     page.get_by_test_id("admin-token").fill(ADMIN_TOKEN)
@@ -161,10 +90,17 @@ def sign_in(page: Page, server: RunningServer) -> None:
     page.get_by_test_id("live-sessions").wait_for()
 
 
-def restart_server(crashed: RunningServer, log_path: Path) -> RunningServer:
-    """Start a server on the port and data dir of one that died, as a supervisor would."""
-    port = int(crashed.base_url.rsplit(":", 1)[1])
-    return start_server(crashed.data_dir, log_path, port=port)
+# Counts welcomes from now on, and remembers the call the outage will interrupt.
+MARK_BEFORE_OUTAGE = """() => {
+  window.outage = { welcomes: 0, pc: window.mentormeet.call.pc };
+  window.mentormeet.channel.addEventListener('welcome', () => { window.outage.welcomes += 1; });
+}"""
+REJOINED = "() => window.outage.welcomes > 0 && window.mentormeet.channel.open"
+# A call other than the one the outage interrupted is connected.
+NEW_CALL_CONNECTED = """() => {
+  const call = window.mentormeet.call;
+  return call && call.pc !== window.outage.pc && call.pc.connectionState === 'connected';
+}"""
 
 
 # Resolves once the remote <video> shows decoded frames and keeps receiving new ones.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningServer, schedule
+from tests.e2e.conftest import schedule
+from tests.servers import ServerProcess
 
 
 def agenda_item(page: Page, text: str):
@@ -16,7 +17,7 @@ def agenda_item(page: Page, text: str):
 
 
 def test_agenda_prepared_checked_live_and_time_kept_until_the_end(
-    browser: Browser, server: RunningServer, tmp_path: Path
+    browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
     session = schedule(server, allotted_minutes=1, agenda=["Goals"])
     context = browser.new_context(viewport={"width": 1200, "height": 760})
@@ -95,7 +96,7 @@ def test_agenda_prepared_checked_live_and_time_kept_until_the_end(
 
 
 def test_typing_a_note_and_ticking_by_keyboard_survive_the_partners_updates(
-    browser: Browser, server: RunningServer
+    browser: Browser, server: ServerProcess
 ) -> None:
     session = schedule(server, agenda=["Goals", "Next steps"])
     context = browser.new_context(viewport={"width": 1200, "height": 760})

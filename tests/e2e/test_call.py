@@ -8,10 +8,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningServer, schedule, sign_in, wait_for_remote_video
+from tests.e2e.conftest import schedule, sign_in, wait_for_remote_video
+from tests.servers import ServerProcess
 
 
-def schedule_on_dashboard(page: Page, server: RunningServer) -> dict[str, str]:
+def schedule_on_dashboard(page: Page, server: ServerProcess) -> dict[str, str]:
     """Schedule a session the way the MPM does it and read the two invite links."""
     sign_in(page, server)
     page.get_by_test_id("mentor-name").fill("Ada Lovelace")
@@ -27,7 +28,7 @@ def schedule_on_dashboard(page: Page, server: RunningServer) -> dict[str, str]:
 
 
 def test_two_people_meet_see_each_other_and_a_reload_brings_the_call_back(
-    browser: Browser, server: RunningServer, tmp_path: Path
+    browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
     context = browser.new_context(viewport={"width": 1100, "height": 700})
     dashboard, mentor, mentoree = (context.new_page() for _ in range(3))
@@ -81,7 +82,7 @@ def test_two_people_meet_see_each_other_and_a_reload_brings_the_call_back(
 
 
 def test_alone_before_the_start_the_end_button_leaves_the_room_and_ends_nothing(
-    browser: Browser, server: RunningServer
+    browser: Browser, server: ServerProcess
 ) -> None:
     session = schedule(server)
     page = browser.new_page()

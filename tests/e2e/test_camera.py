@@ -18,7 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
 from tests import camera_images
-from tests.e2e.conftest import CHROMIUM_ARGS, RunningServer, schedule
+from tests.e2e.conftest import CHROMIUM_ARGS, schedule
+from tests.servers import ServerProcess
 
 # Resolves to what the browser's camera uplink sends, from its outbound-rtp stats.
 UPLINK_STATS = """async () => {
@@ -62,12 +63,12 @@ def browser_playing(playwright: Playwright, chromium: str, video: Path) -> Itera
         browser.close()
 
 
-def camera_states(server: RunningServer, session_id: str) -> dict[str, str]:
+def camera_states(server: ServerProcess, session_id: str) -> dict[str, str]:
     state = server.api("GET", f"/api/sessions/{session_id}")
     return {role: p["camera"] for role, p in state["participants"].items()}
 
 
-def wait_for_api(server: RunningServer, session_id: str, role: str, camera: str) -> float:
+def wait_for_api(server: ServerProcess, session_id: str, role: str, camera: str) -> float:
     """Poll the API until ``role``'s camera is ``camera``; return when it was seen."""
     deadline = time.monotonic() + 20
     while camera_states(server, session_id)[role] != camera:
@@ -88,7 +89,7 @@ def indicators(page: Page, own: str, peer: str) -> None:
 
 
 def test_the_server_sees_a_face_on_one_camera_and_the_other_turned_off(
-    face_browser: Browser, server: RunningServer, tmp_path: Path
+    face_browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
     session = schedule(server)
     context = face_browser.new_context(viewport={"width": 1200, "height": 760})
@@ -152,7 +153,7 @@ def test_the_server_sees_a_face_on_one_camera_and_the_other_turned_off(
 
 
 def test_a_camera_without_a_face_in_view_is_no_face(
-    browser: Browser, server: RunningServer, tmp_path: Path
+    browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
     # Chromium's default fake camera shows a moving test pattern: live, but nobody in it.
     session = schedule(server)
@@ -170,7 +171,7 @@ def test_a_camera_without_a_face_in_view_is_no_face(
 
 
 def test_a_camera_the_server_cannot_see_is_said_so_with_what_to_try(
-    browser: Browser, server: RunningServer, tmp_path: Path
+    browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
     session = schedule(server)
     page = browser.new_page(viewport={"width": 1200, "height": 760})
@@ -188,7 +189,7 @@ def test_a_camera_the_server_cannot_see_is_said_so_with_what_to_try(
 
 
 def test_a_backlit_tilted_face_is_a_camera_on(
-    playwright: Playwright, chromium: str, server: RunningServer, tmp_path: Path
+    playwright: Playwright, chromium: str, server: ServerProcess, tmp_path: Path
 ) -> None:
     # Dark against a bright window, the head tilted 20°: OpenCV's Haar cascades missed it.
     backlit = camera_images.backlit(640, 480)

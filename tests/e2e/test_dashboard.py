@@ -15,8 +15,9 @@ from playwright.sync_api import Browser, expect
 from analytics.events import SummaryDeliveryFailed
 from server.dashboard import PAST_PAGE
 from server.store import SqliteEventStore
-from tests.e2e.conftest import RunningServer, schedule, sign_in, start_server
+from tests.e2e.conftest import schedule, sign_in
 from tests.events import DAY, SCHEDULED, T0, meeting
+from tests.servers import ServerProcess, start_server
 
 SESSIONS = PAST_PAGE + 2
 # The oldest session's outbox delivery had given up before this start.
@@ -77,12 +78,11 @@ def test_older_sessions_show_on_demand_and_a_failed_delivery_is_retried(
         assert not (data_dir / "outbox" / "past-00.md").exists()
         page.close()
     finally:
-        server.process.terminate()
-        server.process.wait(timeout=10)
+        server.stop(timeout=10)
 
 
 def test_an_upcoming_session_is_cancelled_its_link_dies_and_another_is_deleted(
-    browser: Browser, server: RunningServer
+    browser: Browser, server: ServerProcess
 ) -> None:
     cancelled, deleted = schedule(server), schedule(server)
     page = browser.new_page()

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.accessibility import axe_violations, horizontal_overflow, serious
-from tests.e2e.conftest import RunningServer, schedule, sign_in, wait_for_remote_video
+from tests.e2e.conftest import schedule, sign_in, wait_for_remote_video
+from tests.servers import ServerProcess
 
 # One flow per kind of screen; the phone flow checks each page at both ends of the range.
 SIZES = {"desktop": [(1280, 800)], "phone": [(360, 740), (430, 932)]}
@@ -44,7 +45,7 @@ class PageAudit:
                     self.problems.append(f"{where}: {test_id} is out of reach ({box})")
 
 
-def upcoming(server: RunningServer) -> dict:
+def upcoming(server: ServerProcess) -> dict:
     start = datetime.now(UTC) + timedelta(hours=2)
     return server.api(
         "POST",
@@ -61,7 +62,7 @@ def upcoming(server: RunningServer) -> dict:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_page_fits_and_has_nothing_serious_for_axe(
-    browser: Browser, server: RunningServer, tmp_path: Path, size: str
+    browser: Browser, server: ServerProcess, tmp_path: Path, size: str
 ) -> None:
     audit = PageAudit(SIZES[size], tmp_path)
     width, height = SIZES[size][0]

@@ -21,16 +21,12 @@ import aioice.ice
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.e2e.conftest import (
-    RunningServer,
-    schedule,
-    served,
-    wait_for_remote_video,
-)
+from tests.e2e.conftest import schedule, wait_for_remote_video
 from tests.e2e.firefox import Firefox, firefox_executable
+from tests.servers import ServerProcess, served
 
 FIRST_FRAME = re.compile(
-    r"^(\S+ \S+) server\.media first frame of the (\w+)'s camera analysed "
+    r"^(\S+ \S+) server\.camera_feed first frame of the (\w+)'s camera analysed "
     r"([\d.]+) s after the offer, ([\d.]+) s after connecting",
     re.MULTILINE,
 )
@@ -61,7 +57,7 @@ def firefox() -> Iterator[Firefox]:
 
 
 @pytest.fixture
-def lan_server(tmp_path: Path) -> Iterator[RunningServer]:
+def lan_server(tmp_path: Path) -> Iterator[ServerProcess]:
     """The server, with its camera uplink on this machine's IPv4 addresses but loopback."""
     addresses = aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False)
     if not addresses:
@@ -91,7 +87,7 @@ def first_frames(log: Path, roles: set[str], timeout: float = 20) -> dict[str, d
         time.sleep(0.1)
 
 
-def wait_for_state(server: RunningServer, session_id: str, check, what: str) -> dict:
+def wait_for_state(server: ServerProcess, session_id: str, check, what: str) -> dict:
     deadline = time.monotonic() + 20
     while not check(state := server.api("GET", f"/api/sessions/{session_id}")):
         assert time.monotonic() < deadline, f"never saw {what}: {state['participants']}"
@@ -110,7 +106,7 @@ def checkbox(page: Page, text: str):
 
 
 def test_a_mentoree_on_firefox_meets_a_mentor_on_chromium(
-    browser: Browser, firefox: Firefox, lan_server: RunningServer, tmp_path: Path
+    browser: Browser, firefox: Firefox, lan_server: ServerProcess, tmp_path: Path
 ) -> None:
     server = lan_server
     session = schedule(server, allotted_minutes=20, agenda=["Goals", "Next steps"])

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningServer, schedule, sign_in
+from tests.e2e.conftest import schedule, sign_in
+from tests.servers import ServerProcess
 
 PHONE = {"width": 390, "height": 844}
 
@@ -27,7 +28,7 @@ def collect_errors(page: Page) -> list[str]:
 
 
 def test_lobby_to_room_on_a_phone_with_a_second_window_and_what_is_announced(
-    browser: Browser, server: RunningServer
+    browser: Browser, server: ServerProcess
 ) -> None:
     session = schedule(server, agenda=["Goals", "CV"])
     context = browser.new_context(viewport=PHONE)
@@ -99,7 +100,7 @@ def test_lobby_to_room_on_a_phone_with_a_second_window_and_what_is_announced(
 
 
 def test_a_refused_camera_says_so_in_plain_words_and_offers_to_try_again(
-    browser: Browser, server: RunningServer
+    browser: Browser, server: ServerProcess
 ) -> None:
     session = schedule(server)
     context = browser.new_context(viewport=PHONE)
@@ -117,7 +118,7 @@ def test_a_refused_camera_says_so_in_plain_words_and_offers_to_try_again(
 
 
 def test_scheduling_clears_the_form_questions_a_duplicate_and_keeps_focus_on_refresh(
-    browser: Browser, server: RunningServer
+    browser: Browser, server: ServerProcess
 ) -> None:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()

@@ -19,36 +19,25 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import (
-    RunningServer,
-    restart_server,
+    MARK_BEFORE_OUTAGE,
+    NEW_CALL_CONNECTED,
+    REJOINED,
     schedule,
-    start_server,
     wait_for_remote_video,
 )
+from tests.servers import ServerProcess, start_server
 
 OUTAGE_SECONDS = 5
 RECOVERY_TIMEOUT_MS = 30_000
 
-# Counts welcomes from now on, and remembers the call the outage will interrupt.
-MARK_BEFORE_OUTAGE = """() => {
-  window.outage = { welcomes: 0, pc: window.mentormeet.call.pc };
-  window.mentormeet.channel.addEventListener('welcome', () => { window.outage.welcomes += 1; });
-}"""
-REJOINED = "() => window.outage.welcomes > 0 && window.mentormeet.channel.open"
-NEW_CALL_CONNECTED = """() => {
-  const call = window.mentormeet.call;
-  return call && call.pc !== window.outage.pc && call.pc.connectionState === 'connected';
-}"""
-
 
 @pytest.fixture
-def servers() -> Iterator[list[RunningServer]]:
+def servers() -> Iterator[list[ServerProcess]]:
     """Server processes the test starts; whatever is still running is killed at the end."""
-    started: list[RunningServer] = []
+    started: list[ServerProcess] = []
     yield started
     for server in started:
-        server.process.kill()
-        server.process.wait(timeout=10)
+        server.kill()
 
 
 def agenda_checkbox(page: Page, text: str):
@@ -56,7 +45,7 @@ def agenda_checkbox(page: Page, text: str):
 
 
 def test_after_a_server_outage_both_rejoin_and_the_state_and_call_come_back(
-    browser: Browser, servers: list[RunningServer], tmp_path: Path
+    browser: Browser, servers: list[ServerProcess], tmp_path: Path
 ) -> None:
     server = start_server(tmp_path / "data", tmp_path / "server.log")
     servers.append(server)
@@ -79,7 +68,7 @@ def test_after_a_server_outage_both_rejoin_and_the_state_and_call_come_back(
     expect(mentoree.get_by_test_id("room-status")).to_contain_text("Reconnecting")
     # The outage itself lasts 5 s: nothing is waited for here.
     time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - cut_at)))
-    server = restart_server(server, tmp_path / "restarted.log")
+    server = server.restart(tmp_path / "restarted.log")
     servers.append(server)
     restored_at = time.monotonic()
 
@@ -110,5 +99,4 @@ def test_after_a_server_outage_both_rejoin_and_the_state_and_call_come_back(
     )
     for context in contexts:
         context.close()
-    server.process.terminate()
-    assert server.process.wait(timeout=10) == 0
+    assert server.stop(timeout=10) == 0

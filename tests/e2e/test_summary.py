@@ -9,13 +9,14 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import RunningServer, schedule, sign_in
+from tests.e2e.conftest import schedule, sign_in
+from tests.servers import ServerProcess
 
 CONCERN = "We keep running out of time."
 
 
 def test_ended_session_has_a_summary_for_each_reader_and_reaches_the_program_manager(
-    browser: Browser, server: RunningServer, tmp_path: Path
+    browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
     session = schedule(server, allotted_minutes=20, agenda=["Goals", "CV", "Next steps"])
     session_id = session["id"]
