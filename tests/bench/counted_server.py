@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from server import media
+from server import frame_reader
 from server.cli import main
 
 FRAMES_FILE = "frames-analysed"
@@ -67,7 +67,8 @@ def run() -> int:
     parser.add_argument("--data-dir", type=Path, required=True)
     data_dir = parser.parse_known_args()[0].data_dir
     counter = FrameCounter(data_dir / FRAMES_FILE)
-    media.UplinkPeers._read = counter.wrap(media.UplinkPeers._read)  # type: ignore[method-assign]
+    reader = frame_reader.FrameReader
+    reader._read = counter.wrap(reader._read)  # type: ignore[method-assign]
     threading.Thread(target=counter.keep_writing, daemon=True).start()
     return main()
 

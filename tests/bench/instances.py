@@ -43,8 +43,8 @@ from tests.bench.bots import SIGNALS_PER_SECOND, Participant, Videos, pair, rela
 from tests.bench.counted_server import frames_analysed
 from tests.bench.report import machine
 from tests.bench.run import BASELINE_ENVIRON, all_become, join_cameras
-from tests.bench.server_process import ServerProcess
 from tests.postgres import Cluster, start_cluster
+from tests.servers import ONE_ADDRESS_FOR_ALL, ServerProcess
 
 COUNTED_SERVER = "tests.bench.counted_server"
 # Instances of one deployment sign invite links with one key, or each refuses the others'.
@@ -135,7 +135,7 @@ class Deployment:
         postgres: tuple[Cluster, str] | None,
     ) -> None:
         """``postgres``: the cluster and the URL of the schema the instances share."""
-        environ = {**environ, "MENTORMEET_SECRET": SECRET}
+        environ = {**ONE_ADDRESS_FOR_ALL, **environ, "MENTORMEET_SECRET": SECRET}
         if postgres is not None:
             environ["MENTORMEET_DATABASE_URL"] = postgres[1]
         self.cluster = postgres[0] if postgres else None
@@ -224,7 +224,7 @@ async def measure(http: aiohttp.ClientSession, deployment: Deployment, work: Wor
     that fails is recorded as failed, and the others still get measured."""
     try:
         for server in deployment.servers:
-            await server.wait_until_up(http)
+            await server.wait_until_up()
         measured = await work(http, deployment)
     except (RuntimeError, aiohttp.ClientError, TimeoutError) as error:
         measured = Load(0, 0.0, 0.0, None, 0.0, [f"failed: {error!r}"])
