@@ -99,10 +99,13 @@ test: lint audit browsers axe
 
 # Server cost per participant and camera latencies, tuned against a naive baseline: one
 # table, a few minutes (README, "Performance"). BENCH_ARGS=--quick for a smoke run. Then
-# the event store's append rate, PostgreSQL against SQLite (seconds).
+# the event store's append rate, PostgreSQL against SQLite (seconds), and signalling and
+# camera analysis on two instances sharing PostgreSQL against one (a few minutes; quick too
+# when BENCH_ARGS has --quick).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench.store_append
+	$(BIN)/python -m tests.bench.instances $(if $(findstring --quick,$(BENCH_ARGS)),--quick)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache $(AXE)/node_modules

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiortc import RTCPeerConnection
@@ -45,6 +46,7 @@ SIGNAL = json.dumps(
 
 # How a relayed signal begins: the server writes the message's tag first.
 RELAYED_SIGNAL = '{"type":"signal"'
+SIGNALS_PER_SECOND = 18  # per connection, under the hub's limit of 20
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,8 @@ class Participant:
         url = f"{self.base_url}/api/sessions/{self.session['id']}/uplink"
         headers = {"Authorization": f"Bearer {self.token}"}
         async with self.http.post(url, json=offer, headers=headers) as response:
-            response.raise_for_status()
+            if response.status != 200:  # the server says why: keep it
+                raise RuntimeError(f"uplink refused ({response.status}): {await response.text()}")
             return await response.json()
 
     async def report_camera(self, *, enabled: bool) -> None:
@@ -220,11 +223,54 @@ class Participant:
             await self._reader
 
 
-async def pair(http: aiohttp.ClientSession, base_url: str) -> tuple[Participant, Participant]:
-    """A new session with both of its participants in the room."""
+async def pair(
+    http: aiohttp.ClientSession, base_url: str, mentoree_url: str | None = None
+) -> tuple[Participant, Participant]:
+    """A new session with both of its participants in the room; the mentoree joins
+    through ``mentoree_url`` when given (another instance of the same deployment)."""
     session = await schedule(http, base_url)
     mentor = Participant(http, base_url, session, "mentor")
-    mentoree = Participant(http, base_url, session, "mentoree")
+    mentoree = Participant(http, mentoree_url or base_url, session, "mentoree")
     await mentor.join()
     await mentoree.join()
     return mentor, mentoree
+
+
+Measured = TypeVar("Measured")
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """What a window of signalling did: messages delivered, and errors the server sent."""
+
+    messages: int
+    errors: int
+
+
+async def relay_signals(
+    everyone: Sequence[Participant],
+    window: float,
+    measure: Callable[[float], Awaitable[Measured]],
+) -> tuple[Relayed, Measured]:
+    """Every participant sends ``SIGNALS_PER_SECOND`` signals to the other one; after a
+    warm-up, count those delivered over ``window`` seconds, while ``measure`` (the
+    servers' CPU, say) looks at the same window."""
+
+    async def chatter(participant: Participant, until: float) -> None:
+        loop = asyncio.get_running_loop()
+        tick = loop.time()
+        while tick < until:
+            await participant.send_signal()
+            tick += 1 / SIGNALS_PER_SECOND
+            await asyncio.sleep(max(0.0, tick - loop.time()))
+
+    loop = asyncio.get_running_loop()
+    warm_up = min(1.0, window / 2)
+    until = loop.time() + warm_up + window + 0.5
+    senders = asyncio.gather(*(chatter(p, until) for p in everyone))
+    await asyncio.sleep(warm_up)
+    received = sum(p.signals_received for p in everyone)
+    measured = await measure(window)
+    relayed = sum(p.signals_received for p in everyone) - received
+    await senders
+    return Relayed(relayed, sum(len(p.errors) for p in everyone)), measured

@@ -35,7 +35,7 @@ import aiohttp
 
 from server.signalling import JOINS_PER_SECOND
 from tests.bench import report
-from tests.bench.bots import Participant, Videos, pair
+from tests.bench.bots import Participant, Videos, pair, relay_signals
 from tests.bench.face_checks import QUICK_STEP, face_check_table
 from tests.bench.report import BARE_RELAY
 from tests.servers import ONE_ADDRESS_FOR_ALL, ServerProcess
@@ -53,7 +53,6 @@ BASELINE_ENVIRON = {
         }
     ),
 }
-SIGNALS_PER_SECOND = 18  # per connection, under the hub's limit of 20
 TRIAL_TIMEOUT = 15.0
 BACKLIT_SETTLE_SECONDS = 3.0
 # In the soak, one participant leaves and comes back this often.
@@ -98,13 +97,18 @@ class Plan:
 
 
 async def join_cameras(
-    http: aiohttp.ClientSession, base_url: str, videos: Videos, count: int
+    http: aiohttp.ClientSession,
+    base_url: str,
+    videos: Videos,
+    count: int,
+    mentoree_url: str | None = None,
 ) -> list[Participant]:
     """``count`` more participants, two per session, each sending a face; one at a time,
-    as people arrive, so each uplink's first-frame latency is its own."""
+    as people arrive, so each uplink's first-frame latency is its own. Mentorees join
+    through ``mentoree_url`` when given."""
     joined: list[Participant] = []
     while len(joined) < count:
-        for participant in await pair(http, base_url):
+        for participant in await pair(http, base_url, mentoree_url):
             await participant.open_camera(videos, "face")
             joined.append(participant)
     return joined
@@ -260,29 +264,11 @@ async def connection_figures(
     await asyncio.sleep(1)
     figures.idle_kib_per_participant = (server.rss_bytes() - before) / len(pairs) / 2 / 1024
     everyone = [p for two in pairs for p in two]
-
-    async def chatter(participant: Participant, until: float) -> None:
-        loop = asyncio.get_running_loop()
-        tick = loop.time()
-        while tick < until:
-            await participant.send_signal()
-            tick += 1 / SIGNALS_PER_SECOND
-            await asyncio.sleep(max(0.0, tick - loop.time()))
-
-    loop = asyncio.get_running_loop()
-    warm_up = min(1.0, plan.signal_window / 2)
-    until = loop.time() + warm_up + plan.signal_window + 0.5
-    senders = asyncio.gather(*(chatter(p, until) for p in everyone))
-    await asyncio.sleep(warm_up)
-    received = sum(p.signals_received for p in everyone)
-    cpu = await server.cpu_over(plan.signal_window)
-    relayed = sum(p.signals_received for p in everyone) - received
-    await senders
-    refused = sum(len(p.errors) for p in everyone)
-    if refused:
-        figures.healthy.append(f"{refused} signalling errors")
-    figures.signals_per_second = relayed / plan.signal_window
-    figures.signals_per_cpu_second = relayed / cpu if cpu else 0.0
+    relayed, cpu = await relay_signals(everyone, plan.signal_window, server.cpu_over)
+    if relayed.errors:
+        figures.healthy.append(f"{relayed.errors} signalling errors")
+    figures.signals_per_second = relayed.messages / plan.signal_window
+    figures.signals_per_cpu_second = relayed.messages / cpu if cpu else 0.0
     await asyncio.gather(*(p.leave() for p in everyone))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench import store_append
+from tests.bench import instances, store_append
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +53,22 @@ async def test_the_store_append_bench_measures_both_backends(postgres_cluster):
 
     assert list(rates) == ["SQLite", "PostgreSQL"]
     assert all(rate.events_per_second > 0 for rate in rates.values())
+
+
+@pytest.mark.timeout(150)
+async def test_the_instances_bench_measures_every_load_on_every_layout(postgres_cluster):
+    plan = instances.Plan.quick()
+
+    results = await instances.compare(postgres_cluster, plan)
+
+    layouts = [layout.name for layout in instances.LAYOUTS]
+    assert list(results) == [instances.SIGNALLING, instances.BUSY_CAMERAS]
+    for load, by_layout in results.items():
+        assert list(by_layout) == layouts
+        for layout, measured in by_layout.items():
+            assert measured.done > 0 and measured.server_cores > 0, (load, layout)
+            assert measured.problems == [], (load, layout)
+        assert by_layout[instances.SQLITE.name].postgres_cores is None
+    # Signals between instances go through PostgreSQL.
+    assert results[instances.SIGNALLING][instances.TWO.name].postgres_cores
+    assert "2 instances / 1 (PostgreSQL)" in instances.table(results, plan)
