@@ -95,7 +95,7 @@ class Cluster(Protocol):
         """Let go of ``work`` this instance holds."""
         ...
 
-    async def relay(self, session_id: str, role: Role, message: bytes) -> None:
+    def relay(self, session_id: str, role: Role, message: bytes) -> None:
         """Send a negotiation message to ``role``'s browser, wherever it is connected."""
         ...
 
@@ -129,7 +129,7 @@ class SoleInstance:
     async def release(self, work: str) -> None:
         pass
 
-    async def relay(self, session_id: str, role: Role, message: bytes) -> None:
+    def relay(self, session_id: str, role: Role, message: bytes) -> None:
         pass  # a peer not connected here is not connected at all
 
     def listen(self, listener: ClusterListener, tick: Tick) -> None:

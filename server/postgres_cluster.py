@@ -17,7 +17,9 @@ service to run and secure, with no such tie to the commit.
   deliveries are at least once, and carry an idempotency key for that reason.
 - **Relays.** A negotiation message for a browser connected elsewhere goes out as a
   notice on :data:`RELAY_CHANNEL`; one over a notice's 8,000 bytes (an SDP offer can be)
-  goes in parts, sent in one transaction, so they arrive together and in order.
+  goes in parts. One sender sends the notices queued meanwhile in one transaction that
+  does not wait for the disk (a relay is not part of the record), so they arrive in the
+  order they were relayed, parts together, and no socket waits for the database.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ class PostgresCluster:
         self._parts: dict[str, list[str]] = {}
         self._runner: asyncio.Task[None] | None = None
         self._news: set[asyncio.Task[None]] = set()
+        # Relay notices waiting for the sender, and the sender while it runs.
+        self._outgoing: list[tuple[str, str]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     @property
     def instance(self) -> str:
@@ -124,12 +129,28 @@ class PostgresCluster:
             "DELETE FROM claims WHERE work = $1 AND holder = $2", work, self._instance
         )
 
-    async def relay(self, session_id: str, role: Role, message: bytes) -> None:
+    def relay(self, session_id: str, role: Role, message: bytes) -> None:
+        """Queue the message's notices; one sender sends what is queued, in order, a
+        batch to a transaction, so a socket never waits for the database to relay."""
+        header = f"{self._instance} {secrets.token_hex(4)} {session_id} {role}"
         parts = _split(message)
-        header = f"{self._instance} {secrets.token_hex(4)} {len(parts)} {session_id} {role}"
-        notices = [(RELAY_CHANNEL, f"{header}\n{part}") for part in parts]
-        async with self._pool.acquire() as connection, connection.transaction():
-            await connection.executemany("SELECT pg_notify($1, $2)", notices)
+        self._outgoing.extend((RELAY_CHANNEL, f"{header} {len(parts)}\n{p}") for p in parts)
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send())
+
+    async def _send(self) -> None:
+        try:
+            while self._outgoing:
+                notices, self._outgoing = self._outgoing, []
+                try:
+                    async with self._pool.acquire() as connection, connection.transaction():
+                        # A relay need not outlive a crash: no waiting for the disk.
+                        await connection.execute("SET LOCAL synchronous_commit = off")
+                        await connection.executemany("SELECT pg_notify($1, $2)", notices)
+                except _CONNECTION_ERRORS as error:
+                    log.warning("%d negotiation messages not relayed: %s", len(notices), error)
+        finally:
+            self._sender = None
 
     def listen(self, listener: ClusterListener, tick: Tick) -> None:
         self._runner = asyncio.get_running_loop().create_task(self._run(listener, tick))
@@ -194,7 +215,7 @@ class PostgresCluster:
     def _on_relay(self, listener: ClusterListener) -> Callable[..., None]:
         def heard(_connection: object, _pid: int, _channel: str, payload: str) -> None:
             header, _, part = payload.partition("\n")
-            origin, message_id, count, session_id, role = header.split(" ")
+            origin, message_id, session_id, role, count = header.split(" ")
             if origin == self._instance or role not in ROLES:
                 return
             parts = self._parts.setdefault(message_id, [])
@@ -215,6 +236,8 @@ class PostgresCluster:
         for news in self._news:
             news.cancel()
         await asyncio.gather(*self._news, return_exceptions=True)
+        if self._sender is not None:
+            await self._sender  # what was relayed before the end goes out
         if self._connections is not None:
             with contextlib.suppress(*_CONNECTION_ERRORS):
                 await self._pool.execute("DELETE FROM claims WHERE holder = $1", self._instance)

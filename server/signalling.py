@@ -253,7 +253,7 @@ class RoomHub:
             return
         seat = (await self._book.get(connection.session_id)).presence[role]
         if seat.present and instance_of(seat.connection) != self._cluster.instance:
-            await self._cluster.relay(connection.session_id, role, msgspec.json.encode(message))
+            self._cluster.relay(connection.session_id, role, msgspec.json.encode(message))
 
     def relayed(self, session_id: str, role: Role, message: bytes) -> None:
         """A negotiation message for ``role``'s browser came through another instance."""
