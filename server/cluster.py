@@ -91,10 +91,6 @@ class Cluster(Protocol):
         """Take ``work`` on, unless a live instance holds it; ``True`` when this one does."""
         ...
 
-    async def release(self, work: str) -> None:
-        """Let go of ``work`` this instance holds."""
-        ...
-
     def relay(self, session_id: str, role: Role, message: bytes) -> None:
         """Send a negotiation message to ``role``'s browser, wherever it is connected."""
         ...
@@ -125,9 +121,6 @@ class SoleInstance:
 
     async def claim(self, work: str) -> bool:
         return True
-
-    async def release(self, work: str) -> None:
-        pass
 
     def relay(self, session_id: str, role: Role, message: bytes) -> None:
         pass  # a peer not connected here is not connected at all

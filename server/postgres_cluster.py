@@ -35,7 +35,7 @@ import asyncpg
 from analytics.events import ROLES, Role
 from server.clock import Clock, sleep
 from server.cluster import ClusterListener, Tick
-from server.postgres_store import EVENTS_CHANNEL, SessionNotice
+from server.postgres_store import EVENTS_CHANNEL, SessionNotice, open_pool
 
 __all__ = ["HEARTBEAT_SECONDS", "LAPSE_SECONDS", "RELAY_CHANNEL", "PostgresCluster"]
 
@@ -51,7 +51,6 @@ _PART_BYTES = 7000
 
 _CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
-_SCHEMA_LOCK = 0x6D656E746F73
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
     id TEXT PRIMARY KEY,
@@ -100,15 +99,7 @@ class PostgresCluster:
 
     async def open(self) -> PostgresCluster:
         """Connect, create the tables if needed, and say this instance is alive."""
-        pool = await asyncpg.create_pool(self._url, min_size=1, max_size=4)
-        try:
-            async with pool.acquire() as connection, connection.transaction():
-                await connection.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
-                await connection.execute(_SCHEMA)
-        except BaseException:
-            await pool.close()
-            raise
-        self._connections = pool
+        self._connections = await open_pool(self._url, _SCHEMA, max_size=4)
         await self._beat()
         return self
 
@@ -123,11 +114,6 @@ class PostgresCluster:
 
     async def claim(self, work: str) -> bool:
         return await self._pool.fetchval(_CLAIM, work, self._instance) is not None
-
-    async def release(self, work: str) -> None:
-        await self._pool.execute(
-            "DELETE FROM claims WHERE work = $1 AND holder = $2", work, self._instance
-        )
 
     def relay(self, session_id: str, role: Role, message: bytes) -> None:
         """Queue the message's notices; one sender sends what is queued, in order, a

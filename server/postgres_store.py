@@ -44,6 +44,7 @@ __all__ = [
     "EVENTS_CHANNEL",
     "PostgresEventStore",
     "SessionNotice",
+    "open_pool",
     "session_notice",
 ]
 
@@ -100,6 +101,20 @@ def session_notice(origin: str, session_id: str, *, deleted: bool = False) -> st
     return json.dumps({"origin": origin, "session": session_id, "deleted": deleted})
 
 
+async def open_pool(url: str, schema: str, *, max_size: int) -> asyncpg.Pool:
+    """A pool of connections to ``url``, after creating ``schema`` (``CREATE … IF NOT
+    EXISTS`` statements) unless it is there."""
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
+    try:
+        async with pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
+            await connection.execute(schema)
+    except BaseException:
+        await pool.close()
+        raise
+    return pool
+
+
 class PostgresEventStore:
     """An :class:`~server.store.EventStore` in a PostgreSQL database, through a pool of
     connections that several tasks (and processes) may append through at once.
@@ -115,15 +130,7 @@ class PostgresEventStore:
 
     async def open(self) -> PostgresEventStore:
         """Connect, and create the schema if the database has none yet."""
-        pool = await asyncpg.create_pool(self._url, min_size=1, max_size=self._max_connections)
-        try:
-            async with pool.acquire() as connection, connection.transaction():
-                await connection.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
-                await connection.execute(_SCHEMA)
-        except BaseException:
-            await pool.close()
-            raise
-        self._connections = pool
+        self._connections = await open_pool(self._url, _SCHEMA, max_size=self._max_connections)
         return self
 
     @property

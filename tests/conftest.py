@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from server.app import make_app
 from server.clock import Clock, SystemClock
 from server.config import Config
+from server.store import SqliteEventStore
 from tests.postgres import Cluster, start_cluster_or_skip
 from tests.utils import (
     ADMIN_TOKEN,
@@ -43,6 +44,14 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return bearer(ADMIN_TOKEN)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteEventStore]:
+    """An event store in a SQLite file of the test's own."""
+    store = await SqliteEventStore(tmp_path / "events.db").open()
+    yield store
+    await store.close()
 
 
 @pytest.fixture(scope="session")

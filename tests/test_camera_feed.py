@@ -9,17 +9,15 @@ import pytest
 from aiortc import RTCSessionDescription
 
 from analytics.camera import CameraTracker
-from analytics.events import CameraObserved, ParticipantJoined, Person, SessionScheduled
+from analytics.events import CameraObserved
 from server.camera_feed import CameraFeed, record_camera_change
 from server.clock import ManualClock
-from server.dispatcher import Dispatcher
 from server.frame_reader import FrameReader
-from server.sessions import SessionBook
 from server.store import SqliteEventStore
 from server.uplink_offers import UplinkOffers
 from tests import camera_images
 from tests.uplink_client import SyntheticCamera, open_uplink
-from tests.utils import camera_frames, recording
+from tests.utils import camera_frames, mentor_in_room
 
 START = 1_900_000_000.0
 
@@ -30,29 +28,8 @@ def clock():
 
 
 @pytest.fixture
-async def store(tmp_path):
-    store = await SqliteEventStore(tmp_path / "events.db").open()
-    yield store
-    await store.close()
-
-
-@pytest.fixture
 async def book(store, clock):
-    """A session "s1" with the mentor in the room."""
-    book = SessionBook(store, clock, Dispatcher())
-    await book.schedule(
-        SessionScheduled(
-            at=START,
-            actor="mpm",
-            session_id="s1",
-            mentor=Person(name="Ada"),
-            mentoree=Person(name="Grace"),
-            scheduled_start=START,
-            allotted_minutes=30,
-        )
-    )
-    await book.execute("s1", recording(ParticipantJoined(at=START, actor="mentor", role="mentor")))
-    return book
+    return await mentor_in_room(store, clock)
 
 
 @pytest.fixture

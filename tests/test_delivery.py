@@ -26,17 +26,10 @@ from server.dispatcher import Dispatcher
 from server.mail import EmailChannel
 from server.outbox import OutboxChannel
 from server.sessions import SessionBook
-from server.store import SqliteEventStore, decode_event
+from server.store import decode_event
 from server.webhooks import WebhookChannel
 from tests.events import DAY, SCHEDULED, T0, concern, meeting, rated, summary_of
 from tests.utils import WEBHOOK_SECRET, Recorded, delivered, receiving, recording
-
-
-@pytest.fixture
-async def store(tmp_path):
-    store = await SqliteEventStore(tmp_path / "events.db").open()
-    yield store
-    await store.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from analytics.session import SessionState
 from server.clock import ManualClock
 from server.dispatcher import Dispatcher
 from server.sessions import SessionBook, SessionExists, UnknownSession
-from server.store import SqliteEventStore
 from tests.events import SCHEDULED, T0, joined, left
 
 SESSION = SCHEDULED.session_id
@@ -27,13 +26,6 @@ class Published:
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
         self.events.append(event)
-
-
-@pytest.fixture
-async def store(tmp_path):
-    store = await SqliteEventStore(tmp_path / "events.db").open()
-    yield store
-    await store.close()
 
 
 def book_on(store, published: Published | None = None) -> SessionBook:

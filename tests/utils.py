@@ -17,9 +17,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from analytics.camera import CameraTracker
-from analytics.events import SummaryDelivered
+from analytics.events import ParticipantJoined, Person, SessionScheduled, SummaryDelivered
 from server.clock import ManualClock
 from server.config import Config, load_config
+from server.dispatcher import Dispatcher
+from server.sessions import SessionBook
+from server.store import EventStore
 
 T = TypeVar("T")
 
@@ -279,3 +282,23 @@ def receiving(secret, failures=0):
     app = web.Application()
     app.router.add_post("/hooks/summary", receiver.handle)
     return app, receiver
+
+
+async def mentor_in_room(store: EventStore, clock: ManualClock) -> SessionBook:
+    """A book on ``store`` with session "s1" scheduled at the clock's time and the mentor
+    in its room."""
+    start = clock.now()
+    book = SessionBook(store, clock, Dispatcher())
+    await book.schedule(
+        SessionScheduled(
+            at=start,
+            actor="mpm",
+            session_id="s1",
+            mentor=Person(name="Ada"),
+            mentoree=Person(name="Grace"),
+            scheduled_start=start,
+            allotted_minutes=30,
+        )
+    )
+    await book.execute("s1", recording(ParticipantJoined(at=start, actor="mentor", role="mentor")))
+    return book
