@@ -19,7 +19,7 @@ from dataclasses import replace
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from analytics.camera import CameraTracker, observe_report, tracker_from_record
-from analytics.events import Event, ParticipantLeft, Role, SessionEnded
+from analytics.events import CameraReported, Event, ParticipantLeft, Role, SessionEnded
 from analytics.room import report_camera
 from analytics.session import SessionState
 from server.camera_feed import CameraFeed, record_camera_change
@@ -144,12 +144,23 @@ class UplinkPeers:
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
         """Dispatcher subscriber: close the uplinks of whoever left, and all of an ended
-        session."""
+        session; tell an uplink's tracker what its browser reported, also through another
+        instance (the browser's WebSocket and its uplink may be on different ones)."""
         match event:
             case ParticipantLeft(role=role):
                 keys = [(state.session_id, role)]
             case SessionEnded():
                 keys = [(state.session_id, "mentor"), (state.session_id, "mentoree")]
+            case CameraReported(role=role, at=at):
+                feed = self._feeds.get((state.session_id, role))
+                if feed is not None:  # told already if reported here: the same again is no news
+                    live = event.enabled and not event.muted and not event.ended
+                    await feed.observe(
+                        lambda tracker: observe_report(
+                            tracker, live=live, at=at, config=self._camera
+                        )
+                    )
+                return
             case _:
                 return
         for key in keys:

@@ -15,6 +15,7 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from analytics.events import CameraObserved
+from analytics.room import report_camera
 from server.clock import ManualClock
 from server.sessions import SessionBook
 from server.store import SqliteEventStore
@@ -147,6 +148,24 @@ async def test_a_report_reaches_the_uplinks_tracker_and_without_one_the_record(
     peers.append(await open_uplink(poster(uplinks), SyntheticCamera(camera_images.face())))
     await frames_until(uplinks, clock, "on")
     await uplinks.report("s1", "mentor", enabled=True, muted=True, ended=False)
+    assert uplinks.camera("s1", "mentor").state == "off"
+    assert await recorded(book) == "off"
+
+
+async def test_a_report_recorded_through_another_instance_reaches_the_uplinks_tracker(
+    uplinks, book, clock, peers
+):
+    book.dispatcher.subscribe(uplinks.on_recorded)
+    peers.append(await open_uplink(poster(uplinks), SyntheticCamera(camera_images.face())))
+    await frames_until(uplinks, clock, "on")
+
+    # The browser's WebSocket is on another instance, which records what it said.
+    await book.execute(
+        "s1",
+        lambda state, at: report_camera(state, "mentor", at, enabled=True, muted=True, ended=False),
+    )
+    await book.dispatcher.settled()
+
     assert uplinks.camera("s1", "mentor").state == "off"
     assert await recorded(book) == "off"
 
