@@ -64,7 +64,9 @@ class SessionBook:
 
     @asynccontextmanager
     async def _serialised(self, session_id: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(session_id, _SessionLock())
+        lock = self._locks.get(session_id)
+        if lock is None:
+            lock = self._locks[session_id] = _SessionLock()
         lock.users += 1
         try:
             async with lock.lock:
