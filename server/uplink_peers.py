@@ -121,26 +121,22 @@ class UplinkPeers:
     async def report(
         self, session_id: str, role: Role, *, enabled: bool, muted: bool, ended: bool
     ) -> None:
-        """The browser said what its camera track is doing: recorded, and told to the
-        uplink's tracker; without an uplink, it is all there is to go on."""
+        """The browser said what its camera track is doing: recorded, and so told to the
+        uplink's tracker (see :meth:`on_recorded`); without an uplink here, what it implies
+        is recorded too, as it may be all there is to go on."""
         state = await self._book.execute(
             session_id,
             lambda state, at: report_camera(
                 state, role, at, enabled=enabled, muted=muted, ended=ended
             ),
         )
+        if (session_id, role) in self._feeds:
+            return
         now = self._clock.now()
+        tracker = tracker_from_record(state.camera[role], now)
         live = enabled and not muted and not ended
-
-        def reported(tracker: CameraTracker) -> CameraTracker:
-            return observe_report(tracker, live=live, at=now, config=self._camera)
-
-        feed = self._feeds.get((session_id, role))
-        if feed is not None:
-            await feed.observe(reported)
-        else:
-            tracker = tracker_from_record(state.camera[role], now)
-            await record_camera_change(self._book, session_id, role, tracker, reported(tracker))
+        reported = observe_report(tracker, live=live, at=now, config=self._camera)
+        await record_camera_change(self._book, session_id, role, tracker, reported)
 
     async def on_recorded(self, state: SessionState, event: Event) -> None:
         """Dispatcher subscriber: close the uplinks of whoever left, and all of an ended
@@ -153,7 +149,7 @@ class UplinkPeers:
                 keys = [(state.session_id, "mentor"), (state.session_id, "mentoree")]
             case CameraReported(role=role, at=at):
                 feed = self._feeds.get((state.session_id, role))
-                if feed is not None:  # told already if reported here: the same again is no news
+                if feed is not None:  # reported here, or through another instance
                     live = event.enabled and not event.muted and not event.ended
                     await feed.observe(
                         lambda tracker: observe_report(

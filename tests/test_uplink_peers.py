@@ -47,7 +47,9 @@ async def peers():
 
 @pytest.fixture
 async def uplinks(config, book, clock):
+    """The uplinks, hearing of what is recorded as the app's do."""
     uplinks = UplinkPeers(config, book, clock, connect_timeout=1)
+    book.dispatcher.subscribe(uplinks.on_recorded)
     yield uplinks
     await uplinks.close()
 
@@ -148,6 +150,7 @@ async def test_a_report_reaches_the_uplinks_tracker_and_without_one_the_record(
     peers.append(await open_uplink(poster(uplinks), SyntheticCamera(camera_images.face())))
     await frames_until(uplinks, clock, "on")
     await uplinks.report("s1", "mentor", enabled=True, muted=True, ended=False)
+    await book.dispatcher.settled()
     assert uplinks.camera("s1", "mentor").state == "off"
     assert await recorded(book) == "off"
 
@@ -155,7 +158,6 @@ async def test_a_report_reaches_the_uplinks_tracker_and_without_one_the_record(
 async def test_a_report_recorded_through_another_instance_reaches_the_uplinks_tracker(
     uplinks, book, clock, peers
 ):
-    book.dispatcher.subscribe(uplinks.on_recorded)
     peers.append(await open_uplink(poster(uplinks), SyntheticCamera(camera_images.face())))
     await frames_until(uplinks, clock, "on")
 
